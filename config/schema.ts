@@ -1,0 +1,205 @@
+/**
+ * The configuration schema: one YAML file describes an installation. Every default is applied here (or, for
+ * values that depend on the cloud, in `resolve.ts`), so the rest of the code reads a complete, typed object.
+ */
+import { z } from "zod";
+import { awsCloudSchema } from "./aws";
+import { dnsName, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
+
+/** Installation names and environment names end up in resource names with cloud length limits. */
+export const MAX_NAME_LENGTH = 15;
+export const MAX_ENVIRONMENT_NAME_LENGTH = 12;
+
+const cloudSchema = z
+  .discriminatedUnion("provider", [awsCloudSchema], {
+    error: "cloud.provider must be one of: aws",
+  })
+  .describe("Where the KKP master cluster runs.");
+
+const ciSchema = z
+  .discriminatedUnion(
+    "provider",
+    [
+      z.strictObject({
+        provider: z.literal("github"),
+        github: z.strictObject({
+          owner: z
+            .string()
+            .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$/, { error: "must be a GitHub user or organisation name" })
+            .describe("GitHub organisation or user that owns the repository."),
+          repository: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "must be a GitHub repository name such as kkp-gitops" })
+            .describe("Repository holding this project, the pipeline and the Flux tree."),
+        }),
+      }),
+    ],
+    { error: "ci.provider must be one of: github" },
+  )
+  .describe("The CI system that runs the delivery pipeline.");
+
+const machineType = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "must be a machine type such as t3.large" })
+  .optional();
+
+const environmentSchema = z.strictObject({
+  name: resourceName(MAX_ENVIRONMENT_NAME_LENGTH).describe("Environment name, e.g. ops, apps, apps-prod."),
+  domain: dnsName
+    .optional()
+    .describe("KKP domain of this environment. @default kkp.domain for the first environment, <name>.<kkp.domain> for the others"),
+});
+
+export const configSchema = z
+  .strictObject({
+    name: resourceName(MAX_NAME_LENGTH).describe("Installation name, used in resource names and the state bucket name, e.g. kkp."),
+    cloud: cloudSchema,
+    ci: ciSchema,
+    state: z
+      .strictObject({
+        bucketName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
+            error: "must be 3-63 lowercase letters, digits or '-' (no dots), starting and ending with a letter or digit",
+          })
+          .optional()
+          .describe("State bucket name. @default <name>-tfstate-<hash of cloud, region and repository>"),
+        locking: z
+          .enum(["lockfile", "dynamodb"], { error: "state.locking must be 'lockfile' or 'dynamodb'" })
+          .default("lockfile")
+          .describe("How Terraform locks state on AWS: S3 native lock file (Terraform >= 1.10) or a DynamoDB table. @default lockfile"),
+      })
+      .default({ locking: "lockfile" })
+      .describe("The Terraform state backend."),
+    kkp: z
+      .strictObject({
+        domain: dnsName.describe("Domain KKP is served on, e.g. kkp.example.com; the dashboard lives at https://<domain>."),
+      })
+      .describe("Kubermatic Kubernetes Platform."),
+    dns: z
+      .strictObject({
+        zone: dnsName.describe("The public DNS zone that holds the KKP domain, e.g. example.com."),
+        ttlSeconds: z.number().int().min(30).max(86400).default(300).describe("TTL of the KKP records. @default 300"),
+      })
+      .describe("The DNS zone KKP's records are written to."),
+    ssh: z
+      .strictObject({
+        publicKey: sshPublicKey.describe("OpenSSH public key installed on every node; its private half is a CI secret."),
+        user: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Unix user name such as ubuntu" })
+          .default("ubuntu")
+          .describe("SSH user of the machine image. @default ubuntu"),
+        port: z.number().int().min(1).max(65535).default(22).describe("SSH port. @default 22"),
+      })
+      .describe("How KubeOne reaches the nodes."),
+    access: z
+      .strictObject({
+        apiCidrs: z
+          .array(ipv4Cidr)
+          .min(1, { error: "access.apiCidrs needs at least one CIDR: list who may reach the Kubernetes API (your CI runners and admins)" })
+          .describe("Who may reach the Kubernetes API on TCP 6443. Required: there is no safe default."),
+        sshCidrs: z
+          .array(ipv4Cidr)
+          .default([])
+          .describe("Who may SSH to the bastion (or to the nodes when there is no bastion). @default [] (nobody)"),
+        nodePortCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach the NodePort range on the nodes. @default [] (nobody)"),
+        nodePortRange: z
+          .strictObject({
+            from: z.number().int().min(1).max(65535).default(30000),
+            to: z.number().int().min(1).max(65535).default(32767),
+          })
+          .default({ from: 30000, to: 32767 })
+          .describe("The Kubernetes NodePort range. @default 30000-32767"),
+      })
+      .describe("Network access from outside the cluster."),
+    controlPlane: z
+      .strictObject({
+        count: z
+          .number()
+          .int()
+          .min(1)
+          .max(7)
+          .default(3)
+          .describe("Number of control-plane machines; odd, to keep etcd quorum. @default 3"),
+        machineType: machineType.describe("Machine type. @default t3.large on AWS"),
+        diskSizeGiB: z.number().int().min(20).max(2000).default(50).describe("Root disk size in GiB. @default 50"),
+      })
+      .default({ count: 3, diskSizeGiB: 50 })
+      .describe("The KKP master cluster's control plane."),
+    bastion: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Create an SSH bastion in a public subnet. @default true"),
+        machineType: machineType.describe("Machine type. @default t3.micro on AWS"),
+      })
+      .default({ enabled: true })
+      .describe("The SSH bastion KubeOne tunnels through."),
+    workers: z
+      .array(
+        z.strictObject({
+          name: resourceName(20).describe("Pool name; each pool becomes one MachineDeployment per zone."),
+          replicasPerZone: z.number().int().min(0).max(50).default(1).describe("Machines per zone. @default 1"),
+          machineType: machineType.describe("Machine type. @default t3.xlarge on AWS"),
+          diskSizeGiB: z.number().int().min(20).max(2000).default(50).describe("Root disk size in GiB. @default 50"),
+        }),
+      )
+      .min(1, { error: "workers needs at least one pool: KKP runs on worker nodes" })
+      .default([{ name: "worker", replicasPerZone: 1, diskSizeGiB: 50 }])
+      .describe("Worker pools, created by KubeOne's machine-controller. @default one pool 'worker' with one machine per zone"),
+    environments: z
+      .array(environmentSchema)
+      .min(1, { error: "environments needs at least one environment" })
+      .default([{ name: "prod" }])
+      .describe("Infrastructure environments in promotion order; each has its own cluster and DNS stacks. @default [{ name: prod }]"),
+  })
+  .superRefine((config, ctx) => {
+    if (config.controlPlane.count % 2 === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["controlPlane", "count"],
+        message: `must be odd to keep etcd quorum (got ${config.controlPlane.count}); use 1, 3 or 5`,
+      });
+    }
+    const range = config.access.nodePortRange;
+    if (range.from > range.to) {
+      ctx.addIssue({ code: "custom", path: ["access", "nodePortRange"], message: `from (${range.from}) must not be above to (${range.to})` });
+    }
+    if (config.access.sshCidrs.length === 0) {
+      const through = config.bastion.enabled ? "nobody could SSH to the bastion" : "with bastion.enabled false nobody could SSH to the nodes";
+      ctx.addIssue({
+        code: "custom",
+        path: ["access", "sshCidrs"],
+        message: `is empty, so ${through} and KubeOne could not reach the cluster; list the CIDRs of your CI runners and admins`,
+      });
+    }
+    const seen = new Set<string>();
+    config.environments.forEach((env, index) => {
+      if (seen.has(env.name)) {
+        ctx.addIssue({ code: "custom", path: ["environments", index, "name"], message: "is used twice; environment names must be unique" });
+      }
+      seen.add(env.name);
+      if (env.domain !== undefined && !isInZone(env.domain, config.dns.zone)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", index, "domain"],
+          message: `is not below dns.zone '${config.dns.zone}'; use a subdomain of the zone`,
+        });
+      }
+    });
+    if (!isInZone(config.kkp.domain, config.dns.zone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["kkp", "domain"],
+        message: `is not below dns.zone '${config.dns.zone}'; use a subdomain of the zone such as kkp.${config.dns.zone}`,
+      });
+    }
+  })
+  .describe("Configuration of a KKP installation managed by kkp-gitops.");
+
+/** A strict subdomain: records at the zone apex cannot be CNAMEs, and KKP needs `*.<domain>` inside the zone. */
+function isInZone(domain: string, zone: string): boolean {
+  return domain.endsWith(`.${zone}`);
+}
+
+/** The configuration as written, after defaults. */
+export type ParsedConfig = z.infer<typeof configSchema>;
