@@ -48,6 +48,10 @@ export const awsCloudSchema = z
           .default({})
           .describe("Tags added to every AWS resource (provider default_tags). @default {}"),
       })
+      .refine((aws) => !(aws.availabilityZones && aws.vpc.existing), {
+        path: ["availabilityZones"],
+        error: "cannot be combined with vpc.existing, whose private subnets already decide the zones; remove one of them",
+      })
       .describe("Settings for Amazon Web Services."),
   })
   .describe("Run the KKP master cluster on AWS.");

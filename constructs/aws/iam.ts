@@ -1,0 +1,130 @@
+/**
+ * Instance roles for the nodes: what the AWS cloud controller and the EBS CSI driver need, action by action.
+ * No `*` action anywhere; resources are `*` only where the EC2 and ELB APIs offer nothing narrower.
+ */
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+
+const DESCRIBE = [
+  "ec2:DescribeAvailabilityZones",
+  "ec2:DescribeInstances",
+  "ec2:DescribeInstanceTopology",
+  "ec2:DescribeRegions",
+  "ec2:DescribeRouteTables",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeVpcs",
+];
+
+const VOLUMES = [
+  "ec2:AttachVolume",
+  "ec2:CreateSnapshot",
+  "ec2:CreateTags",
+  "ec2:CreateVolume",
+  "ec2:DeleteSnapshot",
+  "ec2:DeleteVolume",
+  "ec2:DescribeSnapshots",
+  "ec2:DescribeVolumes",
+  "ec2:DescribeVolumesModifications",
+  "ec2:DetachVolume",
+  "ec2:ModifyVolume",
+];
+
+/** The AWS cloud controller manager's control-plane permissions (kubernetes/cloud-provider-aws). */
+const CLOUD_CONTROLLER = [
+  "autoscaling:DescribeAutoScalingGroups",
+  "autoscaling:DescribeLaunchConfigurations",
+  "autoscaling:DescribeTags",
+  "ec2:AuthorizeSecurityGroupIngress",
+  "ec2:CreateRoute",
+  "ec2:CreateSecurityGroup",
+  "ec2:DeleteRoute",
+  "ec2:DeleteSecurityGroup",
+  "ec2:ModifyInstanceAttribute",
+  "ec2:RevokeSecurityGroupIngress",
+  "elasticloadbalancing:AddTags",
+  "elasticloadbalancing:ApplySecurityGroupsToLoadBalancer",
+  "elasticloadbalancing:AttachLoadBalancerToSubnets",
+  "elasticloadbalancing:ConfigureHealthCheck",
+  "elasticloadbalancing:CreateListener",
+  "elasticloadbalancing:CreateLoadBalancer",
+  "elasticloadbalancing:CreateLoadBalancerListeners",
+  "elasticloadbalancing:CreateLoadBalancerPolicy",
+  "elasticloadbalancing:CreateTargetGroup",
+  "elasticloadbalancing:DeleteListener",
+  "elasticloadbalancing:DeleteLoadBalancer",
+  "elasticloadbalancing:DeleteLoadBalancerListeners",
+  "elasticloadbalancing:DeleteTargetGroup",
+  "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+  "elasticloadbalancing:DeregisterTargets",
+  "elasticloadbalancing:DescribeListeners",
+  "elasticloadbalancing:DescribeLoadBalancerAttributes",
+  "elasticloadbalancing:DescribeLoadBalancerPolicies",
+  "elasticloadbalancing:DescribeLoadBalancers",
+  "elasticloadbalancing:DescribeTargetGroups",
+  "elasticloadbalancing:DescribeTargetHealth",
+  "elasticloadbalancing:DetachLoadBalancerFromSubnets",
+  "elasticloadbalancing:ModifyListener",
+  "elasticloadbalancing:ModifyLoadBalancerAttributes",
+  "elasticloadbalancing:ModifyTargetGroup",
+  "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+  "elasticloadbalancing:RegisterTargets",
+  "elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer",
+  "elasticloadbalancing:SetLoadBalancerPoliciesOfListener",
+  "iam:CreateServiceLinkedRole",
+  "kms:DescribeKey",
+];
+
+/** Pulling images from ECR, as kubelet does on every node. */
+const IMAGE_PULL = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:BatchGetImage",
+  "ecr:DescribeRepositories",
+  "ecr:GetAuthorizationToken",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:GetRepositoryPolicy",
+  "ecr:ListImages",
+];
+
+export type NodeRole = "control-plane" | "worker";
+
+const ACTIONS: Record<NodeRole, readonly string[]> = {
+  "control-plane": [...DESCRIBE, ...VOLUMES, ...CLOUD_CONTROLLER, ...IMAGE_PULL],
+  worker: [...DESCRIBE, ...VOLUMES, ...IMAGE_PULL],
+};
+
+export interface NodeInstanceProfileProps {
+  readonly clusterName: string;
+  readonly role: NodeRole;
+}
+
+/** An EC2 instance profile whose role carries exactly the permissions its nodes need. */
+export class NodeInstanceProfile extends Construct {
+  readonly name: string;
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: NodeInstanceProfileProps) {
+    super(scope, id);
+    const name = `${props.clusterName}-${props.role}`;
+    const role = new IamRole(this, "role", {
+      name,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    new IamRolePolicy(this, "policy", {
+      name,
+      role: role.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: [...new Set(ACTIONS[props.role])].sort(), Resource: "*" }],
+      }),
+    });
+    const profile = new IamInstanceProfile(this, "profile", { name, role: role.name });
+    this.name = profile.name;
+    this.arn = profile.arn;
+  }
+}

@@ -1,0 +1,20 @@
+/** The DNS names KKP needs (DESIGN.md §5), independent of the cloud that serves them. */
+
+/** Which KKP LoadBalancer service a record points at; its address is known only after KKP is installed. */
+export type DnsTargetService = "ingress" | "nodeportProxy";
+
+export interface DnsRecord {
+  /** Fully qualified record name without trailing dot, e.g. `*.kkp.example.com`. */
+  readonly name: string;
+  /** The address (IP or host name) the record resolves to: a Terraform expression. */
+  readonly target: string;
+}
+
+/** The records of one environment: the dashboard and user clusters' ingress, and the seed's nodeport-proxy. */
+export function kkpRecordNames(domain: string): ReadonlyArray<{ name: string; service: DnsTargetService }> {
+  return [
+    { name: domain, service: "ingress" },
+    { name: `*.${domain}`, service: "ingress" },
+    { name: `*.kubermatic.${domain}`, service: "nodeportProxy" },
+  ];
+}

@@ -1,0 +1,100 @@
+/**
+ * The cluster stack's outputs in KubeOne's Terraform-output contract (DESIGN.md §5). KubeOne parses them
+ * strictly, so these types list only fields KubeOne knows; every cloud fills the same shape.
+ */
+import { TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+
+export interface KubeOneBastion {
+  /** Public address of the SSH bastion. */
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+}
+
+export interface KubeOneControlPlane {
+  readonly clusterName: string;
+  /** KubeOne's cloud provider name: `aws` or `gce`. */
+  readonly cloudProvider: "aws" | "gce";
+  /** Public addresses, when the control plane has any; KubeOne then connects to them directly. */
+  readonly publicAddresses?: readonly string[];
+  readonly privateAddresses: readonly string[];
+  /** Host names as the cloud controller knows the nodes (AWS: the private DNS names). */
+  readonly hostnames: readonly string[];
+  readonly operatingSystem: "ubuntu";
+  readonly sshUser: string;
+  readonly sshPort: number;
+  /** Reach the nodes through this bastion; omitted when KubeOne reaches them directly. */
+  readonly bastion?: KubeOneBastion;
+}
+
+/** One worker MachineDeployment that KubeOne creates through machine-controller. */
+export interface KubeOneWorkerPool {
+  readonly name: string;
+  readonly replicas: number;
+  readonly sshPublicKeys: readonly string[];
+  readonly operatingSystem: "ubuntu";
+  /** machine-controller's provider-specific spec, e.g. region, instanceType, subnetId on AWS. */
+  readonly cloudProviderSpec: Record<string, unknown>;
+  readonly labels?: Record<string, string>;
+}
+
+export interface KubeOneOutputsProps {
+  /** The Kubernetes API load balancer's address, host name or IP. */
+  readonly apiEndpoint: string;
+  readonly controlPlane: KubeOneControlPlane;
+  readonly workers: readonly KubeOneWorkerPool[];
+}
+
+/** The SSH agent KubeOne uses: the pipeline loads the key into an agent, so no key file is ever written. */
+export const SSH_AGENT_SOCKET = "env:SSH_AUTH_SOCK";
+
+/** Emits `kubeone_api`, `kubeone_hosts` and `kubeone_workers`, and nothing else KubeOne would choke on. */
+export class KubeOneOutputs extends Construct {
+  constructor(scope: Construct, id: string, props: KubeOneOutputsProps) {
+    super(scope, id);
+    const cp = props.controlPlane;
+
+    new TerraformOutput(this, "api", {
+      value: { endpoint: props.apiEndpoint },
+      description: "KubeOne: the Kubernetes API endpoint",
+    }).overrideLogicalId("kubeone_api");
+
+    new TerraformOutput(this, "hosts", {
+      value: {
+        control_plane: {
+          cluster_name: cp.clusterName,
+          cloud_provider: cp.cloudProvider,
+          ...(cp.publicAddresses ? { public_address: cp.publicAddresses } : {}),
+          private_address: cp.privateAddresses,
+          hostnames: cp.hostnames,
+          operating_system: cp.operatingSystem,
+          ssh_user: cp.sshUser,
+          ssh_port: cp.sshPort,
+          ssh_agent_socket: SSH_AGENT_SOCKET,
+          ...(cp.bastion ? { bastion: cp.bastion.address, bastion_port: cp.bastion.port, bastion_user: cp.bastion.user } : {}),
+        },
+      },
+      description: "KubeOne: the control-plane hosts and how to reach them",
+    }).overrideLogicalId("kubeone_hosts");
+
+    new TerraformOutput(this, "workers", {
+      value: Object.fromEntries(
+        props.workers.map((pool) => [
+          pool.name,
+          {
+            replicas: pool.replicas,
+            providerSpec: {
+              sshPublicKeys: pool.sshPublicKeys,
+              operatingSystem: pool.operatingSystem,
+              operatingSystemSpec: { distUpgradeOnBoot: false },
+              cloudProviderSpec: pool.cloudProviderSpec,
+              ...(pool.labels ? { labels: pool.labels } : {}),
+            },
+          },
+        ]),
+      ),
+      description: "KubeOne: worker MachineDeployments created by machine-controller",
+    }).overrideLogicalId("kubeone_workers");
+  }
+}

@@ -1,0 +1,15 @@
+/** Wiring only: load the configuration, define the stacks, synthesize. */
+import { App } from "cdktf";
+import { ConfigError, loadConfigFile } from "./config/load";
+import { defineStacks } from "./stacks/kkp-app";
+
+try {
+  const { config } = loadConfigFile();
+  const app = new App();
+  defineStacks(app, config);
+  app.synth();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+}
