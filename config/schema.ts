@@ -198,6 +198,8 @@ export const configSchema = z
 
 /** A strict subdomain: records at the zone apex cannot be CNAMEs, and KKP needs `*.<domain>` inside the zone. */
 function isInZone(domain: string, zone: string): boolean {
+  // A malformed name has its own message already; do not pile a second one on it.
+  if (!dnsName.safeParse(domain).success || !dnsName.safeParse(zone).success) return true;
   return domain.endsWith(`.${zone}`);
 }
 

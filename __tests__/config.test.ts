@@ -1,0 +1,205 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { configJsonSchema } from "../config/json-schema";
+import { configPath, ConfigError, EXAMPLE_CONFIG, loadConfigFile, parseConfig, PROJECT_ROOT } from "../config/load";
+import { configErrorFor, configFrom, exampleText } from "./helpers";
+
+describe("configuration defaults", () => {
+  test("the embedded example resolves with documented defaults", () => {
+    const config = configFrom();
+    expect(config.controlPlane).toEqual({ count: 3, diskSizeGiB: 50, machineType: "t3.large" });
+    expect(config.bastion).toEqual({ enabled: true, machineType: "t3.micro" });
+    expect(config.workers).toEqual([{ name: "worker", replicasPerZone: 1, diskSizeGiB: 50, machineType: "t3.xlarge" }]);
+    expect(config.state.locking).toBe("lockfile");
+    expect(config.ssh).toMatchObject({ user: "ubuntu", port: 22 });
+    expect(config.access.nodePortRange).toEqual({ from: 30000, to: 32767 });
+    expect(config.dns.ttlSeconds).toBe(300);
+    expect(config.cloud.provider === "aws" && config.cloud.aws.vpc.cidr).toBe("10.0.0.0/16");
+  });
+
+  test("one environment by default, serving kkp.domain", () => {
+    expect(configFrom().environments).toEqual([{ name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod" }]);
+  });
+
+  test("later environments default to <name>.<kkp.domain>, in promotion order", () => {
+    const config = configFrom((c) => {
+      c.environments = [{ name: "ops" }, { name: "apps" }, { name: "apps-prod", domain: "kkp-prod.example.com" }];
+    });
+    expect(config.environments.map((e) => [e.name, e.index, e.domain, e.clusterName])).toEqual([
+      ["ops", 0, "kkp.example.com", "kkp-ops"],
+      ["apps", 1, "apps.kkp.example.com", "kkp-apps"],
+      ["apps-prod", 2, "kkp-prod.example.com", "kkp-apps-prod"],
+    ]);
+  });
+});
+
+describe("state bucket name", () => {
+  test("is deterministic for one installation", () => {
+    expect(configFrom().state.bucketName).toBe(configFrom().state.bucketName);
+    expect(configFrom().state.bucketName).toMatch(/^kkp-tfstate-[0-9a-f]{10}$/);
+  });
+
+  test("differs between installations of the same name in another region or repository", () => {
+    const base = configFrom().state.bucketName;
+    expect(configFrom((c) => (c.cloud.aws.region = "us-east-2")).state.bucketName).not.toBe(base);
+    expect(configFrom((c) => (c.ci.github.repository = "other")).state.bucketName).not.toBe(base);
+  });
+
+  test("can be overridden", () => {
+    expect(configFrom((c) => (c.state = { bucketName: "acme-kkp-state" })).state.bucketName).toBe("acme-kkp-state");
+  });
+});
+
+describe("bad configuration", () => {
+  test("fails naming the setting's line in the file", () => {
+    expect(() => parseConfig(exampleText.replace("count: 3", "count: 2"))).toThrow(
+      "controlPlane.count (line 42): must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
+    );
+    expect(() => parseConfig(exampleText.replace("    region:", "    regoin:"))).toThrow("cloud.aws.regoin (line 11): unknown setting; did you mean 'region'?");
+  });
+
+  test("fails on a wrong type, naming the setting and the value", () => {
+    expect(configErrorFor((c) => (c.controlPlane.count = "three"))).toContain(
+      "controlPlane.count: must be a number (got \"three\")",
+    );
+  });
+
+  test("fails on an unknown key and suggests the near miss", () => {
+    expect(
+      configErrorFor((c) => {
+        c.cloud.aws.regoin = c.cloud.aws.region;
+      }),
+    ).toContain("cloud.aws.regoin: unknown setting; did you mean 'region'?");
+  });
+
+  test("fails on an unknown top-level key", () => {
+    expect(configErrorFor((c) => (c.enviroments = [{ name: "ops" }]))).toContain("enviroments: unknown setting; did you mean 'environments'?");
+  });
+
+  test("fails on an even control-plane count", () => {
+    expect(configErrorFor((c) => (c.controlPlane.count = 2))).toContain(
+      "controlPlane.count: must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
+    );
+  });
+
+  test("fails on an invalid domain", () => {
+    expect(configErrorFor((c) => (c.kkp.domain = "https://KKP.example.com"))).toContain(
+      "kkp.domain: must be a lowercase DNS name with at least two labels, such as kkp.example.com (no scheme, no trailing dot) (got \"https://KKP.example.com\")",
+    );
+  });
+
+  test("fails on a domain outside the DNS zone", () => {
+    expect(configErrorFor((c) => (c.kkp.domain = "kkp.example.org"))).toContain(
+      "kkp.domain: is not below dns.zone 'example.com'; use a subdomain of the zone such as kkp.example.com (got \"kkp.example.org\")",
+    );
+  });
+
+  test("fails on an invalid CIDR", () => {
+    expect(configErrorFor((c) => (c.access.apiCidrs = ["10.0.0.0/33"]))).toContain(
+      "access.apiCidrs[0]: must be an IPv4 CIDR block such as 10.0.0.0/16 or 203.0.113.7/32 (got \"10.0.0.0/33\")",
+    );
+  });
+
+  test("fails on a CIDR with host bits set and names the network address", () => {
+    expect(configErrorFor((c) => (c.access.sshCidrs = ["203.0.113.5/24"]))).toContain(
+      "access.sshCidrs[0]: has host bits set; write the network address 203.0.113.0/24 (got \"203.0.113.5/24\")",
+    );
+  });
+
+  test("fails on a malformed region", () => {
+    expect(configErrorFor((c) => (c.cloud.aws.region = "Frankfurt"))).toContain(
+      "cloud.aws.region: must be an AWS region code such as eu-central-1 or us-east-2 (got \"Frankfurt\")",
+    );
+  });
+
+  test("fails on a missing SSH key", () => {
+    expect(configErrorFor((c) => delete c.ssh.publicKey)).toContain(
+      "ssh.publicKey: is required but missing; add it (see config/kkp.example.yaml)",
+    );
+  });
+
+  test("fails on a private key pasted as the public key, without echoing it", () => {
+    const marker = "b3BlbnNzaC1rZXktdjEAAAAA-CANARY";
+    const message = configErrorFor((c) => (c.ssh.publicKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${marker}\n-----END OPENSSH PRIVATE KEY-----`));
+    expect(message).toContain("ssh.publicKey: is a PRIVATE key");
+    expect(message).not.toContain(marker);
+  });
+
+  test("fails on an unsupported cloud provider", () => {
+    expect(configErrorFor((c) => (c.cloud.provider = "azure"))).toContain('cloud.provider: must be one of: aws (got "azure")');
+  });
+
+  test("fails when nobody may SSH in", () => {
+    expect(configErrorFor((c) => (c.access.sshCidrs = []))).toContain(
+      "access.sshCidrs: is empty, so nobody could SSH to the bastion and KubeOne could not reach the cluster",
+    );
+  });
+
+  test("fails on duplicate environment names", () => {
+    expect(configErrorFor((c) => (c.environments = [{ name: "ops" }, { name: "ops" }]))).toContain(
+      "environments[1].name: is used twice; environment names must be unique (got \"ops\")",
+    );
+  });
+
+  test("fails on availability zones combined with an existing VPC", () => {
+    expect(
+      configErrorFor((c) => {
+        c.cloud.aws.availabilityZones = ["eu-central-1a"];
+        c.cloud.aws.vpc = { existing: { vpcId: "vpc-0123456789abcdef0", publicSubnetIds: ["subnet-0123456789abcdef0"], privateSubnetIds: ["subnet-0123456789abcdef1"] } };
+      }),
+    ).toContain("cloud.aws.availabilityZones: cannot be combined with vpc.existing");
+  });
+
+  test("fails on invalid YAML and reports its line", () => {
+    const broken = exampleText.replace("  zone: example.com", "  zone: [example.com");
+    expect(() => parseConfig(broken)).toThrow(/invalid YAML at line \d+, column \d+/);
+  });
+
+  test("fails on a duplicate key in YAML", () => {
+    expect(() => parseConfig(`${exampleText}\nname: again\n`)).toThrow(/invalid YAML at line 48, column 1: Map keys must be unique/);
+  });
+
+  test("reports every problem at once", () => {
+    const error = (() => {
+      try {
+        configFrom((c) => {
+          c.controlPlane.count = 4;
+          c.kkp.domain = "nope";
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toHaveLength(2);
+  });
+});
+
+describe("configuration file lookup", () => {
+  test("KKP_CONFIG wins, then kkp.yaml at the root, then the embedded example", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "kkp-root-"));
+    expect(configPath({ KKP_CONFIG: "examples/x.yaml" }, root)).toBe(path.resolve("examples/x.yaml"));
+    expect(configPath({}, root)).toBe(EXAMPLE_CONFIG);
+    writeFileSync(path.join(root, "kkp.yaml"), exampleText);
+    expect(configPath({}, root)).toBe(path.join(root, "kkp.yaml"));
+  });
+
+  test("fails clearly when KKP_CONFIG points at no file", () => {
+    expect(() => loadConfigFile("/nonexistent/kkp.yaml")).toThrow("cannot read the configuration (file not found); set KKP_CONFIG to an existing file");
+  });
+});
+
+describe("JSON Schema for editors", () => {
+  test("the committed config/kkp.schema.json is current (regenerate with npm run schema)", () => {
+    const committed = path.join(PROJECT_ROOT, "config", "kkp.schema.json");
+    expect(existsSync(committed)).toBe(true);
+    expect(readFileSync(committed, "utf8")).toBe(configJsonSchema());
+  });
+
+  test("rejects unknown keys in editors too", () => {
+    const schema = JSON.parse(configJsonSchema());
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.controlPlane.properties.count.default).toBe(3);
+  });
+});

@@ -1,0 +1,60 @@
+/** Shared test helpers: configs derived from the embedded example, and stacks synthesized with validations on. */
+import { readFileSync } from "node:fs";
+import { Testing, type TerraformStack } from "cdktf";
+import { parse, stringify } from "yaml";
+import { EXAMPLE_CONFIG, parseConfig } from "../config/load";
+import type { KkpConfig } from "../config/resolve";
+import { defineStacks } from "../stacks/kkp-app";
+
+export const exampleText = readFileSync(EXAMPLE_CONFIG, "utf8");
+
+/** The example as plain data, for tests to modify. */
+export function exampleData(): Record<string, any> {
+  return parse(exampleText);
+}
+
+/** Validates `data` (the example with edits applied by `edit`) as a user's file would be. */
+export function configFrom(edit: (data: Record<string, any>) => void = () => {}): KkpConfig {
+  const data = exampleData();
+  edit(data);
+  return parseConfig(stringify(data));
+}
+
+/**
+ * The message of the ConfigError that `edit` provokes, or a failure when the config is accepted. Line numbers
+ * are dropped: the edited data is re-serialized, so they are tested on hand-edited text instead.
+ */
+export function configErrorFor(edit: (data: Record<string, any>) => void): string {
+  try {
+    configFrom(edit);
+  } catch (error) {
+    return (error as Error).message.replace(/ \(line \d+\)/g, "");
+  }
+  throw new Error("expected the configuration to be rejected, but it was accepted");
+}
+
+export interface TerraformJson {
+  terraform: { backend: Record<string, Record<string, unknown>>; required_providers: Record<string, unknown> };
+  provider: Record<string, any[]>;
+  resource: Record<string, Record<string, any>>;
+  data?: Record<string, Record<string, any>>;
+  output?: Record<string, { value: any; description?: string }>;
+  variable?: Record<string, any>;
+}
+
+/** Synthesizes every stack of `config` with cdktf's validations on and returns each stack's Terraform JSON. */
+export function synthAll(config: KkpConfig): Record<string, TerraformJson> {
+  const app = Testing.app({ stackTraces: false });
+  defineStacks(app, config);
+  const stacks = app.node.children as TerraformStack[];
+  return Object.fromEntries(stacks.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack, true))]));
+}
+
+/** All resources of one type in a stack, in construct order. */
+export function resources(stack: TerraformJson, type: string): any[] {
+  return Object.values(stack.resource[type] ?? {});
+}
+
+export function dataSources(stack: TerraformJson, type: string): any[] {
+  return Object.values(stack.data?.[type] ?? {});
+}

@@ -1,0 +1,12 @@
+/**
+ * Writes config/kkp.schema.json, the JSON Schema of the configuration, for editor completion
+ * (`# yaml-language-server: $schema=...`). A test fails when the committed file is stale.
+ */
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../config/load";
+import { configJsonSchema } from "../config/json-schema";
+
+const target = path.join(PROJECT_ROOT, "config", "kkp.schema.json");
+writeFileSync(target, configJsonSchema());
+process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
