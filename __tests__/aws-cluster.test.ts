@@ -1,0 +1,244 @@
+import { configFrom, dataSources, resources, synthAll, type TerraformJson } from "./helpers";
+
+const clusterOf = (edit?: Parameters<typeof configFrom>[0]): TerraformJson => synthAll(configFrom(edit))["prod-cluster"];
+const ingressRules = (stack: TerraformJson) => resources(stack, "aws_vpc_security_group_ingress_rule");
+const group = (stack: TerraformJson, name: string) => `\${aws_security_group.${findKey(stack, "aws_security_group", (g) => g.name === name)}.id}`;
+
+/** Subnets sorted by their Name tag: private-1..n, then public-1..n. */
+const subnetsByName = (stack: TerraformJson) => resources(stack, "aws_subnet").sort((a, b) => a.tags.Name.localeCompare(b.tags.Name));
+
+function findKey(stack: TerraformJson, type: string, match: (resource: any) => boolean): string {
+  const entry = Object.entries(stack.resource[type] ?? {}).find(([, r]) => match(r));
+  if (!entry) throw new Error(`no ${type} matches`);
+  return entry[0];
+}
+
+describe("AWS cluster stack: network", () => {
+  const cluster = clusterOf();
+
+  test("creates a VPC with the configured CIDR and a public and a private subnet in each of three zones", () => {
+    expect(resources(cluster, "aws_vpc")).toEqual([expect.objectContaining({ cidr_block: "10.0.0.0/16", enable_dns_hostnames: true })]);
+    const subnets = subnetsByName(cluster);
+    expect(subnets.map((s) => [s.tags.Name, s.cidr_block])).toEqual([
+      ["kkp-prod-private-1", "10.0.128.0/20"],
+      ["kkp-prod-private-2", "10.0.144.0/20"],
+      ["kkp-prod-private-3", "10.0.160.0/20"],
+      ["kkp-prod-public-1", "10.0.0.0/20"],
+      ["kkp-prod-public-2", "10.0.16.0/20"],
+      ["kkp-prod-public-3", "10.0.32.0/20"],
+    ]);
+    const zones = subnets.map((s) => s.availability_zone);
+    expect(new Set(zones.slice(0, 3)).size).toBe(3);
+    expect(zones.slice(3)).toEqual(zones.slice(0, 3));
+    expect(dataSources(cluster, "aws_availability_zones")[0].state).toBe("available");
+  });
+
+  test("tags subnets for the cloud controller's load balancers", () => {
+    const subnets = subnetsByName(cluster);
+    for (const s of subnets.slice(0, 3)) expect(s.tags).toMatchObject({ "kubernetes.io/role/internal-elb": "1", "kubernetes.io/cluster/kkp-prod": "owned" });
+    for (const s of subnets.slice(3)) expect(s.tags).toMatchObject({ "kubernetes.io/role/elb": "1", "kubernetes.io/cluster/kkp-prod": "owned" });
+  });
+
+  test("routes private subnets through a NAT gateway and public ones through the internet gateway", () => {
+    const tables = resources(cluster, "aws_route_table");
+    expect(tables.map((t) => Object.keys(t.route[0]).sort())).toEqual(
+      expect.arrayContaining([expect.arrayContaining(["gateway_id"]), expect.arrayContaining(["nat_gateway_id"])]),
+    );
+    expect(resources(cluster, "aws_route_table_association")).toHaveLength(6);
+    expect(resources(cluster, "aws_nat_gateway")).toHaveLength(1);
+  });
+
+  test("uses the configured availability zones literally", () => {
+    const zones = ["eu-central-1b", "eu-central-1c"];
+    const custom = clusterOf((c) => (c.cloud.aws.availabilityZones = zones));
+    expect(subnetsByName(custom).map((s) => s.availability_zone)).toEqual([...zones, ...zones]);
+    expect(dataSources(custom, "aws_availability_zones")).toEqual([]);
+  });
+
+  test("uses an existing VPC by ID without creating network resources", () => {
+    const existing = clusterOf((c) => {
+      c.cloud.aws.vpc = {
+        existing: { vpcId: "vpc-0123456789abcdef0", publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], privateSubnetIds: ["subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"] },
+      };
+    });
+    for (const type of ["aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_internet_gateway"]) expect(resources(existing, type)).toEqual([]);
+    expect(resources(existing, "aws_security_group")[0].vpc_id).toBe("vpc-0123456789abcdef0");
+    expect(resources(existing, "aws_lb")[0].subnets).toEqual(["subnet-0aaaaaaaaaaaaaaaa"]);
+    expect(resources(existing, "aws_instance").filter((i) => i.iam_instance_profile).map((i) => i.subnet_id)).toEqual([
+      "subnet-0bbbbbbbbbbbbbbbb",
+      "subnet-0cccccccccccccccc",
+      "subnet-0bbbbbbbbbbbbbbbb",
+    ]);
+    expect(dataSources(existing, "aws_subnet").map((s) => s.id)).toEqual(["subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"]);
+  });
+});
+
+describe("AWS cluster stack: security groups", () => {
+  const cluster = clusterOf();
+
+  test("opens the API load balancer to access.apiCidrs and to the NAT gateway's address", () => {
+    const lbGroup = group(cluster, "kkp-prod-api-lb");
+    const sources = ingressRules(cluster).filter((r) => r.security_group_id === lbGroup);
+    expect(sources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([
+      ["0.0.0.0/0", 6443, 6443],
+      [expect.stringMatching(/^\$\{aws_eip\.cluster_network_nat-eip_\w+\.public_ip\}\/32$/), 6443, 6443],
+    ]);
+  });
+
+  test("admits the API on the nodes only from the load balancer", () => {
+    const nodes = group(cluster, "kkp-prod-nodes");
+    const api = ingressRules(cluster).filter((r) => r.security_group_id === nodes && r.from_port === 6443);
+    expect(api).toHaveLength(1);
+    expect(api[0].referenced_security_group_id).toBe(group(cluster, "kkp-prod-api-lb"));
+    expect(api[0]).not.toHaveProperty("cidr_ipv4");
+  });
+
+  test("admits SSH to the nodes only from the bastion, and to the bastion only from access.sshCidrs", () => {
+    const nodes = group(cluster, "kkp-prod-nodes");
+    const bastion = group(cluster, "kkp-prod-bastion");
+    const ssh = ingressRules(cluster).filter((r) => r.from_port === 22);
+    expect(ssh.filter((r) => r.security_group_id === nodes)).toEqual([expect.objectContaining({ referenced_security_group_id: bastion })]);
+    expect(ssh.filter((r) => r.security_group_id === bastion).map((r) => r.cidr_ipv4)).toEqual(["203.0.113.0/24"]);
+  });
+
+  test("allows all traffic between nodes", () => {
+    const nodes = group(cluster, "kkp-prod-nodes");
+    expect(ingressRules(cluster)).toContainEqual(expect.objectContaining({ security_group_id: nodes, referenced_security_group_id: nodes, ip_protocol: "-1" }));
+  });
+
+  test("opens nothing else to 0.0.0.0/0 and no NodePorts by default", () => {
+    const open = ingressRules(cluster).filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
+    expect(open.map((r) => r.from_port)).toEqual([6443]);
+    expect(ingressRules(cluster).filter((r) => r.from_port === 30000)).toEqual([]);
+  });
+
+  test("opens the configured NodePort range to access.nodePortCidrs", () => {
+    const custom = clusterOf((c) => {
+      c.access.nodePortCidrs = ["198.51.100.0/24"];
+      c.access.nodePortRange = { from: 31000, to: 31999 };
+    });
+    expect(ingressRules(custom).filter((r) => r.from_port === 31000)).toEqual([
+      expect.objectContaining({ security_group_id: group(custom, "kkp-prod-nodes"), cidr_ipv4: "198.51.100.0/24", to_port: 31999, ip_protocol: "tcp" }),
+    ]);
+  });
+
+  test("without a bastion, admits SSH to the nodes from access.sshCidrs and creates no bastion", () => {
+    const direct = clusterOf((c) => (c.bastion = { enabled: false }));
+    const nodes = group(direct, "kkp-prod-nodes");
+    expect(ingressRules(direct).filter((r) => r.from_port === 22)).toEqual([expect.objectContaining({ security_group_id: nodes, cidr_ipv4: "203.0.113.0/24" })]);
+    expect(resources(direct, "aws_instance").filter((i) => i.tags.Name.endsWith("bastion"))).toEqual([]);
+    expect(direct.output!.kubeone_hosts.value.control_plane.bastion).toBeUndefined();
+  });
+
+  test("only the nodes' group carries the cluster tag, as the AWS cloud controller requires", () => {
+    const tagged = resources(cluster, "aws_security_group").filter((g) => g.tags["kubernetes.io/cluster/kkp-prod"]);
+    expect(tagged.map((g) => g.name)).toEqual(["kkp-prod-nodes"]);
+  });
+});
+
+describe("AWS cluster stack: machines", () => {
+  const cluster = clusterOf();
+  const controlPlane = resources(cluster, "aws_instance").filter((i) => i.tags.Name.includes("-cp-"));
+
+  test("creates three control-plane instances spread over the private subnets", () => {
+    expect(controlPlane).toHaveLength(3);
+    expect(new Set(controlPlane.map((i) => i.subnet_id)).size).toBe(3);
+    expect(controlPlane.every((i) => i.subnet_id.includes("private"))).toBe(true);
+    expect(controlPlane.every((i) => i.associate_public_ip_address === undefined && i.instance_type === "t3.large")).toBe(true);
+  });
+
+  test("creates as many control-plane instances as configured", () => {
+    const five = resources(clusterOf((c) => (c.controlPlane.count = 5)), "aws_instance").filter((i) => i.tags.Name.includes("-cp-"));
+    expect(five.map((i) => i.tags.Name)).toEqual(["kkp-prod-cp-1", "kkp-prod-cp-2", "kkp-prod-cp-3", "kkp-prod-cp-4", "kkp-prod-cp-5"]);
+  });
+
+  test("requires IMDSv2 and encrypts root volumes on every instance", () => {
+    for (const instance of resources(cluster, "aws_instance")) {
+      expect(instance.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled" });
+      expect(instance.root_block_device).toMatchObject({ encrypted: true, volume_type: "gp3" });
+    }
+  });
+
+  test("boots the newest Ubuntu 24.04 LTS image from Canonical and never replaces machines for a newer one", () => {
+    const [ami] = dataSources(cluster, "aws_ami");
+    expect(ami.owners).toEqual(["099720109477"]);
+    expect(ami.most_recent).toBe(true);
+    expect(ami.filter).toContainEqual({ name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] });
+    for (const instance of resources(cluster, "aws_instance")) expect(instance.lifecycle.ignore_changes).toEqual(["ami"]);
+  });
+
+  test("uses a pinned AMI without looking one up", () => {
+    const pinned = clusterOf((c) => (c.cloud.aws.amiId = "ami-0123456789abcdef0"));
+    expect(dataSources(pinned, "aws_ami")).toEqual([]);
+    expect(resources(pinned, "aws_instance").every((i) => i.ami === "ami-0123456789abcdef0")).toBe(true);
+    expect(pinned.output!.kubeone_workers.value["kkp-prod-worker-1"].providerSpec.cloudProviderSpec.ami).toBe("ami-0123456789abcdef0");
+  });
+
+  test("installs the configured SSH public key as a key pair", () => {
+    expect(resources(cluster, "aws_key_pair")).toEqual([
+      expect.objectContaining({ key_name: "kkp-prod-deployer", public_key: configFrom().ssh.publicKey }),
+    ]);
+  });
+
+  test("puts the bastion in a public subnet with a public address", () => {
+    const [bastion] = resources(cluster, "aws_instance").filter((i) => i.tags.Name === "kkp-prod-bastion");
+    expect(bastion).toMatchObject({ associate_public_ip_address: true, instance_type: "t3.micro" });
+    expect(bastion.subnet_id).toContain("public");
+  });
+});
+
+describe("AWS cluster stack: IAM", () => {
+  const cluster = clusterOf();
+  const policies = resources(cluster, "aws_iam_role_policy").map((p) => JSON.parse(p.policy));
+
+  test("gives control plane and workers their own instance profile", () => {
+    expect(resources(cluster, "aws_iam_instance_profile").map((p) => p.name)).toEqual(["kkp-prod-control-plane", "kkp-prod-worker"]);
+    expect(resources(cluster, "aws_instance").filter((i) => i.tags.Name.includes("-cp-")).every((i) => i.iam_instance_profile.includes("control-plane-iam"))).toBe(true);
+  });
+
+  test("grants no wildcard action", () => {
+    for (const policy of policies) {
+      for (const statement of policy.Statement) {
+        for (const action of statement.Action) expect(action).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  test("lets the control plane manage load balancers for KKP's services, and the workers not", () => {
+    const [controlPlane, worker] = policies.map((p) => p.Statement[0].Action as string[]);
+    expect(controlPlane).toEqual(expect.arrayContaining(["elasticloadbalancing:CreateLoadBalancer", "ec2:CreateSecurityGroup", "ec2:AttachVolume"]));
+    expect(worker.filter((a) => a.startsWith("elasticloadbalancing:"))).toEqual([]);
+    expect(worker).toEqual(expect.arrayContaining(["ec2:DescribeInstances", "ecr:GetAuthorizationToken"]));
+  });
+});
+
+describe("AWS cluster stack: API load balancer", () => {
+  const cluster = clusterOf();
+
+  test("is an internet-facing NLB in the public subnets behind its own security group", () => {
+    const [lb] = resources(cluster, "aws_lb");
+    expect(lb).toMatchObject({ name: "kkp-prod-api", load_balancer_type: "network", internal: false });
+    expect(lb.subnets).toHaveLength(3);
+    expect(lb.security_groups).toEqual([group(cluster, "kkp-prod-api-lb")]);
+  });
+
+  test("forwards TCP 6443 to the control plane, checking HTTPS /healthz", () => {
+    const [targets] = resources(cluster, "aws_lb_target_group");
+    expect(targets).toMatchObject({ port: 6443, protocol: "TCP", preserve_client_ip: "false" });
+    expect(targets.health_check).toMatchObject({ protocol: "HTTPS", port: "6443", path: "/healthz" });
+    expect(resources(cluster, "aws_lb_listener")).toEqual([expect.objectContaining({ port: 6443, protocol: "TCP" })]);
+    expect(resources(cluster, "aws_lb_target_group_attachment").map((a) => a.target_id)).toEqual([
+      "${aws_instance.cluster_control-plane-1_8D47641B.id}",
+      "${aws_instance.cluster_control-plane-2_0B7D56D3.id}",
+      "${aws_instance.cluster_control-plane-3_C818BCEB.id}",
+    ]);
+  });
+});
+
+describe("AWS provider", () => {
+  test("runs in the configured region and tags everything with the installation and the configured tags", () => {
+    const [provider] = clusterOf().provider.aws;
+    expect(provider.region).toBe("eu-central-1");
+    expect(provider.default_tags).toEqual([{ tags: { "kkp.k8c.io/installation": "kkp", owner: "platform-team" } }]);
+  });
+});
