@@ -138,7 +138,19 @@ describe("bad configuration", () => {
 
   test("fails on duplicate environment names", () => {
     expect(configErrorFor((c) => (c.environments = [{ name: "ops" }, { name: "ops" }]))).toContain(
-      "environments[1].name: is used twice; environment names must be unique (got \"ops\")",
+      "environments[1].name: is used twice; names in environments must be unique (got \"ops\")",
+    );
+  });
+
+  test("fails when two environments would serve the same domain", () => {
+    expect(configErrorFor((c) => (c.environments = [{ name: "ops" }, { name: "apps", domain: "kkp.example.com" }]))).toContain(
+      "environments[1].domain: would serve kkp.example.com, which environment 'ops' already serves; give one of them its own domain (got \"kkp.example.com\")",
+    );
+  });
+
+  test("fails on duplicate worker pool names", () => {
+    expect(configErrorFor((c) => (c.workers = [{ name: "a" }, { name: "a" }]))).toContain(
+      "workers[1].name: is used twice; names in workers must be unique (got \"a\")",
     );
   });
 
@@ -161,18 +173,17 @@ describe("bad configuration", () => {
   });
 
   test("reports every problem at once", () => {
-    const error = (() => {
-      try {
-        configFrom((c) => {
-          c.controlPlane.count = 4;
-          c.kkp.domain = "nope";
-        });
-      } catch (e) {
-        return e as ConfigError;
-      }
-    })();
+    let error: unknown;
+    try {
+      configFrom((c) => {
+        c.controlPlane.count = 4;
+        c.kkp.domain = "nope";
+      });
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error!.problems).toHaveLength(2);
+    expect((error as ConfigError).problems.map((p) => p.split(" ")[0])).toEqual(["kkp.domain", "controlPlane.count"]);
   });
 });
 

@@ -64,6 +64,11 @@ export function defaultBucketName(config: ParsedConfig): string {
   return `${config.name}-tfstate-${hash}`;
 }
 
+/** An environment's KKP domain: its own, else kkp.domain for the first and `<name>.<kkp.domain>` for later ones. */
+export function environmentDomain(env: { name: string; domain?: string }, index: number, kkpDomain: string): string {
+  return env.domain ?? (index === 0 ? kkpDomain : `${env.name}.${kkpDomain}`);
+}
+
 export function resolveConfig(parsed: ParsedConfig): KkpConfig {
   const sizes = MACHINE_DEFAULTS[parsed.cloud.provider];
   return {
@@ -75,7 +80,7 @@ export function resolveConfig(parsed: ParsedConfig): KkpConfig {
     environments: parsed.environments.map((env, index) => ({
       name: env.name,
       index,
-      domain: env.domain ?? (index === 0 ? parsed.kkp.domain : `${env.name}.${parsed.kkp.domain}`),
+      domain: environmentDomain(env, index, parsed.kkp.domain),
       clusterName: `${parsed.name}-${env.name}`,
     })),
   };

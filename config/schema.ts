@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { awsCloudSchema } from "./aws";
+import { environmentDomain } from "./resolve";
 import { dnsName, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
 
 /** Installation names and environment names end up in resource names with cloud length limits. */
@@ -172,12 +173,20 @@ export const configSchema = z
         message: `is empty, so ${through} and KubeOne could not reach the cluster; list the CIDRs of your CI runners and admins`,
       });
     }
-    const seen = new Set<string>();
+    requireUniqueNames(config.environments, "environments", ctx);
+    requireUniqueNames(config.workers, "workers", ctx);
+    const domains = new Map<string, string>();
     config.environments.forEach((env, index) => {
-      if (seen.has(env.name)) {
-        ctx.addIssue({ code: "custom", path: ["environments", index, "name"], message: "is used twice; environment names must be unique" });
+      const domain = environmentDomain(env, index, config.kkp.domain);
+      const owner = domains.get(domain);
+      if (owner) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", index, "domain"],
+          message: `would serve ${domain}, which environment '${owner}' already serves; give one of them its own domain`,
+        });
       }
-      seen.add(env.name);
+      domains.set(domain, env.name);
       if (env.domain !== undefined && !isInZone(env.domain, config.dns.zone)) {
         ctx.addIssue({
           code: "custom",
@@ -195,6 +204,16 @@ export const configSchema = z
     }
   })
   .describe("Configuration of a KKP installation managed by kkp-gitops.");
+
+function requireUniqueNames(entries: ReadonlyArray<{ name: string }>, list: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    if (seen.has(entry.name)) {
+      ctx.addIssue({ code: "custom", path: [list, index, "name"], message: `is used twice; names in ${list} must be unique` });
+    }
+    seen.add(entry.name);
+  });
+}
 
 /** A strict subdomain: records at the zone apex cannot be CNAMEs, and KKP needs `*.<domain>` inside the zone. */
 function isInZone(domain: string, zone: string): boolean {
