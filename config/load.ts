@@ -38,7 +38,8 @@ export interface LoadedConfig {
 }
 
 export function loadConfigFile(file: string = configPath()): LoadedConfig {
-  const source = path.relative(process.cwd(), file) || file;
+  const relative = path.relative(process.cwd(), file);
+  const source = relative && !relative.startsWith("..") ? relative : file;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -136,10 +137,10 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** `controlPlane.count (line 12)`, or the parent's line when the setting itself is missing. */
+/** `controlPlane.count (line 12)`, or the parent's line when the setting itself is missing (none at the top level). */
 function locate(at: Path, doc: Document, lines: LineCounter): string {
   const name = formatPath(at);
-  for (let depth = at.length; depth >= 0; depth--) {
+  for (let depth = at.length; depth >= 1; depth--) {
     const node = doc.getIn(at.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === "object" && node.range) {
       return `${name} (line ${lines.linePos(node.range[0]).line})`;
