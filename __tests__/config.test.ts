@@ -202,7 +202,7 @@ describe("configuration file lookup", () => {
 });
 
 describe("JSON Schema for editors", () => {
-  test("the committed config/kkp.schema.json is current (regenerate with npm run schema)", () => {
+  test("the committed config/kkp.schema.json is current (regenerate with npm run docs)", () => {
     const committed = path.join(PROJECT_ROOT, "config", "kkp.schema.json");
     expect(existsSync(committed)).toBe(true);
     expect(readFileSync(committed, "utf8")).toBe(configJsonSchema());

@@ -1,6 +1,6 @@
 /**
  * Writes config/kkp.schema.json, the JSON Schema of the configuration, for editor completion
- * (`# yaml-language-server: $schema=...`). A test fails when the committed file is stale.
+ * (`# yaml-language-server: $schema=...`). A test fails when the committed file is stale (`npm run docs`).
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -1,0 +1,92 @@
+/**
+ * scripts/bootstrap-state.sh against a stand-in `terraform` that records each call and which backend it saw
+ * (the real one needs cloud credentials). The stand-in plays an S3 backend whose bucket exists or not.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../config/load";
+
+const FAKE_TERRAFORM = `#!/usr/bin/env bash
+# backend in use: local when the override file is present, else the remote bucket
+backend=remote; [[ -f bootstrap_override.tf.json ]] && backend=local
+echo "$backend $*" >>"$CALLS"
+case "$1" in
+  init)
+    if [[ $backend == remote && ! -f "$BUCKET" ]]; then
+      if [[ "$MODE" == denied ]]; then echo "AccessDenied: not authorized" >&2; else echo 'Error: S3 bucket "kkp-tfstate" does not exist.' >&2; fi
+      exit 1
+    fi ;;
+  apply)
+    if [[ $backend == local ]]; then touch "$BUCKET"; echo '{"version":4}' > bootstrap.tfstate; fi ;;
+esac
+`;
+
+function run(mode: "exists" | "missing" | "denied", setup: (stackDir: string) => void = () => {}) {
+  const work = mkdtempSync(path.join(tmpdir(), "kkp-bootstrap-"));
+  const bin = path.join(work, "bin");
+  const stackDir = path.join(work, "stacks", "state");
+  mkdirSync(bin);
+  mkdirSync(stackDir, { recursive: true });
+  writeFileSync(path.join(bin, "terraform"), FAKE_TERRAFORM);
+  chmodSync(path.join(bin, "terraform"), 0o755);
+  writeFileSync(path.join(stackDir, "cdk.tf.json"), "{}");
+  const bucket = path.join(work, "bucket");
+  if (mode === "exists") writeFileSync(bucket, "");
+  setup(stackDir);
+  const calls = path.join(work, "calls");
+  writeFileSync(calls, "");
+  const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "bootstrap-state.sh"), stackDir], {
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CALLS: calls, BUCKET: bucket, MODE: mode },
+    encoding: "utf8",
+  });
+  return { ...result, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), stackDir, bucketExists: existsSync(bucket) };
+}
+
+describe("bootstrapping the state bucket", () => {
+  test("with the bucket in place, applies the state stack against its remote state", () => {
+    const r = run("exists");
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual(["remote init -input=false -reconfigure", "remote apply -input=false -auto-approve -lock-timeout=5m"]);
+  });
+
+  test("without the bucket, creates it on local state and then migrates that state into it", () => {
+    const r = run("missing");
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([
+      "remote init -input=false -reconfigure",
+      "local init -input=false -reconfigure",
+      "local apply -input=false -auto-approve -lock-timeout=5m",
+      "remote init -input=false -migrate-state -force-copy",
+    ]);
+    expect(r.bucketExists).toBe(true);
+    expect(existsSync(path.join(r.stackDir, "bootstrap.tfstate"))).toBe(false);
+    expect(existsSync(path.join(r.stackDir, "bootstrap_override.tf.json"))).toBe(false);
+  });
+
+  test("finishes the migration an interrupted run left behind before applying", () => {
+    const r = run("exists", (dir) => writeFileSync(path.join(dir, "bootstrap.tfstate"), '{"version":4}'));
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([
+      "local init -input=false -reconfigure",
+      "remote init -input=false -migrate-state -force-copy",
+      "remote init -input=false -reconfigure",
+      "remote apply -input=false -auto-approve -lock-timeout=5m",
+    ]);
+  });
+
+  test("fails on any other init error without creating anything", () => {
+    const r = run("denied");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("AccessDenied");
+    expect(r.stderr).toContain("terraform init failed for a reason other than a missing state bucket");
+    expect(r.calls).toEqual(["remote init -input=false -reconfigure"]);
+  });
+
+  test("fails clearly when the stacks have not been synthesized", () => {
+    const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "bootstrap-state.sh"), "/nonexistent/state"], { encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("run 'npx cdktf synth' first");
+  });
+});
