@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { configJsonSchema } from "../config/json-schema";
+import { configReferenceTable, REFERENCE_END, REFERENCE_START } from "../config/reference";
 import { configPath, ConfigError, EXAMPLE_CONFIG, loadConfigFile, parseConfig, PROJECT_ROOT } from "../config/load";
 import { configErrorFor, configFrom, exampleText } from "./helpers";
 
@@ -212,5 +213,13 @@ describe("JSON Schema for editors", () => {
     const schema = JSON.parse(configJsonSchema());
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.controlPlane.properties.count.default).toBe(3);
+  });
+});
+
+describe("README configuration reference", () => {
+  test("matches the schema (regenerate with npm run docs)", () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf(REFERENCE_START) + REFERENCE_START.length, readme.indexOf(REFERENCE_END));
+    expect(section.trim()).toBe(configReferenceTable());
   });
 });

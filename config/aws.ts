@@ -29,7 +29,10 @@ export const awsCloudSchema = z
               .default("10.0.0.0/16").describe("CIDR of the VPC this tool creates. @default 10.0.0.0/16"),
             existing: z
               .strictObject({
-                vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC ID such as vpc-0123456789abcdef0" }),
+                vpcId: z
+                  .string()
+                  .regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC ID such as vpc-0123456789abcdef0" })
+                  .describe("ID of the VPC."),
                 publicSubnetIds: z.array(SUBNET_ID).min(1).describe("Subnets with a route to an internet gateway: load balancers and bastion."),
                 privateSubnetIds: z.array(SUBNET_ID).min(1).describe("Subnets for the control plane and workers, with outbound internet access."),
               })

@@ -32,7 +32,7 @@ const ciSchema = z
             .string()
             .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "must be a GitHub repository name such as kkp-gitops" })
             .describe("Repository holding this project, the pipeline and the Flux tree."),
-        }),
+        }).describe("The GitHub repository the pipeline runs in."),
       }),
     ],
     { error: "ci.provider must be one of: github" },
@@ -107,8 +107,8 @@ export const configSchema = z
         nodePortCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach the NodePort range on the nodes. @default [] (nobody)"),
         nodePortRange: z
           .strictObject({
-            from: z.number().int().min(1).max(65535).default(30000),
-            to: z.number().int().min(1).max(65535).default(32767),
+            from: z.number().int().min(1).max(65535).default(30000).describe("First port of the range. @default 30000"),
+            to: z.number().int().min(1).max(65535).default(32767).describe("Last port of the range. @default 32767"),
           })
           .default({ from: 30000, to: 32767 })
           .describe("The Kubernetes NodePort range. @default 30000-32767"),
