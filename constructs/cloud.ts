@@ -16,8 +16,6 @@ export interface StateStore {
 }
 
 export interface CloudTarget {
-  /** KubeOne's name for the cloud (`aws`, `gce`) and the KKP installer's storage class flavour. */
-  readonly kubeoneProvider: string;
   readonly stateStore: StateStore;
   /** Adds the cloud's Terraform provider to a stack. */
   configureProvider(scope: Construct): void;

@@ -10,7 +10,6 @@ import { Route53Records } from "./dns";
 import { S3StateStore } from "./state-store";
 
 export class AwsTarget implements CloudTarget {
-  readonly kubeoneProvider = "aws";
   readonly stateStore: S3StateStore;
 
   constructor(
