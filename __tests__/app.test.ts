@@ -51,7 +51,7 @@ describe("synthesizing the app", () => {
     const bucket = Object.values<any>(stacks.state.resource.aws_s3_bucket)[0].bucket;
     const backends = stackIds.map((id) => stacks[id].terraform.backend.s3);
     expect(backends.every((b) => b.bucket === bucket && b.use_lockfile === true && b.encrypt === true)).toBe(true);
-    expect(backends.map((b) => b.key)).toEqual(["prod/cluster.tfstate", "prod/dns.tfstate", "state/terraform.tfstate"]);
+    expect(backends.map((b) => b.key)).toEqual(["prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"]);
   });
 
   test("stacks share nothing but the backend: no remote state and no unresolved references", () => {

@@ -54,7 +54,7 @@ describe("AWS state stack", () => {
   test("keeps its own state in the bucket it creates", () => {
     expect(state.terraform.backend.s3).toEqual({
       bucket: bucketName,
-      key: "state/terraform.tfstate",
+      key: "state.tfstate",
       region: "eu-central-1",
       encrypt: true,
       use_lockfile: true,

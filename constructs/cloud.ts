@@ -11,7 +11,7 @@ import type { DnsRecord } from "./dns/kkp-records";
 export interface StateStore {
   /** Adds the state bucket (and lock table, where one is needed) to `scope`. */
   define(scope: Construct): void;
-  /** Configures `stack` to keep its state in the store under `key`. */
+  /** Configures `stack` to keep its state in the store under `key`, a path such as `prod/cluster`. */
   attach(stack: TerraformStack, key: string): void;
 }
 

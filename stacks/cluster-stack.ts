@@ -13,7 +13,7 @@ export class ClusterStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
     props.cloud.configureProvider(this);
-    props.cloud.stateStore.attach(this, `${props.env.name}/cluster.tfstate`);
+    props.cloud.stateStore.attach(this, `${props.env.name}/cluster`);
     props.cloud.defineCluster(this, props.env);
   }
 }

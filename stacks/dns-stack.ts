@@ -24,7 +24,7 @@ export class DnsStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DnsStackProps) {
     super(scope, id);
     props.cloud.configureProvider(this);
-    props.cloud.stateStore.attach(this, `${props.env.name}/dns.tfstate`);
+    props.cloud.stateStore.attach(this, `${props.env.name}/dns`);
 
     const targets = Object.fromEntries(
       Object.entries(DNS_TARGET_VARIABLES).map(([service, variable]) => [

@@ -28,7 +28,7 @@ export class S3StateStore implements StateStore {
     const { bucketName, region, locking } = this.props;
     new S3Backend(stack, {
       bucket: bucketName,
-      key,
+      key: `${key}.tfstate`,
       region,
       encrypt: true,
       ...(locking === "dynamodb" ? { dynamodbTable: lockTableName(bucketName) } : {}),
