@@ -128,7 +128,7 @@ describe("bad configuration", () => {
   });
 
   test("fails on an unsupported cloud provider", () => {
-    expect(configErrorFor((c) => (c.cloud.provider = "azure"))).toContain('cloud.provider: must be one of: aws (got "azure")');
+    expect(configErrorFor((c) => (c.cloud.provider = "azure"))).toContain('cloud.provider: must be one of: aws, gcp (got "azure")');
   });
 
   test("fails when nobody may SSH in", () => {

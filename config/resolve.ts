@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { awsMachineDefaults } from "./aws";
+import { gcpMachineDefaults } from "./gcp";
 import type { ParsedConfig } from "./schema";
 
 type Cloud = ParsedConfig["cloud"];
@@ -37,6 +38,7 @@ export interface KkpConfig extends Omit<ParsedConfig, "environments" | "state" |
 
 const MACHINE_DEFAULTS: Record<Cloud["provider"], MachineSizes> = {
   aws: awsMachineDefaults,
+  gcp: gcpMachineDefaults,
 };
 
 /** Where an installation lives in its cloud: the part of its identity that the bucket name must reflect. */
@@ -44,6 +46,8 @@ function cloudLocation(cloud: Cloud): string {
   switch (cloud.provider) {
     case "aws":
       return `aws/${cloud.aws.region}`;
+    case "gcp":
+      return `gcp/${cloud.gcp.project}/${cloud.gcp.region}`;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { awsCloudSchema } from "./aws";
+import { gcpCloudSchema } from "./gcp";
 import { environmentDomain } from "./resolve";
 import { dnsName, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
 
@@ -12,8 +13,8 @@ export const MAX_NAME_LENGTH = 15;
 export const MAX_ENVIRONMENT_NAME_LENGTH = 12;
 
 const cloudSchema = z
-  .discriminatedUnion("provider", [awsCloudSchema], {
-    error: "cloud.provider must be one of: aws",
+  .discriminatedUnion("provider", [awsCloudSchema, gcpCloudSchema], {
+    error: "cloud.provider must be one of: aws, gcp",
   })
   .describe("Where the KKP master cluster runs.");
 
@@ -41,7 +42,7 @@ const ciSchema = z
 
 const machineType = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "must be a machine type such as t3.large" })
+  .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "must be a machine type such as t3.large or e2-standard-4" })
   .optional();
 
 const environmentSchema = z.strictObject({
@@ -123,7 +124,7 @@ export const configSchema = z
           .max(7)
           .default(3)
           .describe("Number of control-plane machines; odd, to keep etcd quorum. @default 3"),
-        machineType: machineType.describe("Machine type. @default t3.large on AWS"),
+        machineType: machineType.describe("Machine type. @default t3.large on AWS, e2-standard-2 on GCP"),
         diskSizeGiB: z.number().int().min(20).max(2000).default(50).describe("Root disk size in GiB. @default 50"),
       })
       .default({ count: 3, diskSizeGiB: 50 })
@@ -131,7 +132,7 @@ export const configSchema = z
     bastion: z
       .strictObject({
         enabled: z.boolean().default(true).describe("Create an SSH bastion in a public subnet. @default true"),
-        machineType: machineType.describe("Machine type. @default t3.micro on AWS"),
+        machineType: machineType.describe("Machine type. @default t3.micro on AWS, e2-micro on GCP"),
       })
       .default({ enabled: true })
       .describe("The SSH bastion KubeOne tunnels through."),
@@ -140,7 +141,7 @@ export const configSchema = z
         z.strictObject({
           name: resourceName(20).describe("Pool name; each pool becomes one MachineDeployment per zone."),
           replicasPerZone: z.number().int().min(0).max(50).default(1).describe("Machines per zone. @default 1"),
-          machineType: machineType.describe("Machine type. @default t3.xlarge on AWS"),
+          machineType: machineType.describe("Machine type. @default t3.xlarge on AWS, e2-standard-4 on GCP"),
           diskSizeGiB: z.number().int().min(20).max(2000).default(50).describe("Root disk size in GiB. @default 50"),
         }),
       )
