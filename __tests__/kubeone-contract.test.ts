@@ -3,7 +3,7 @@
  * below are written from KubeOne's contract (DESIGN.md §5, KubeOne's terraform examples and machine-controller's
  * AWS provider spec), independently of the code under test.
  */
-import { configFrom, synthAll } from "./helpers";
+import { configFrom, gcpExampleText, synthAll } from "./helpers";
 
 type Shape = { required: string[]; optional: string[]; children?: Record<string, Shape | "map-of"> };
 
@@ -11,6 +11,29 @@ const AWS_CLOUD_PROVIDER_SPEC: Shape = {
   required: ["region", "availabilityZone", "vpcId", "subnetId", "instanceType", "instanceProfile", "securityGroupIDs", "diskSize", "diskType"],
   optional: ["ami", "assignPublicIP", "diskIops", "ebsVolumeEncrypted", "tags", "isSpotInstance", "spotInstanceConfig"],
 };
+
+/** machine-controller's GCE provider spec (examples/gce-machinedeployment.yaml). */
+const GCE_CLOUD_PROVIDER_SPEC: Shape = {
+  required: ["zone", "machineType", "diskSize", "diskType", "network", "subnetwork"],
+  optional: [
+    "assignPublicIPAddress",
+    "automaticRestart",
+    "customImage",
+    "disableMachineServiceAccount",
+    "enableNestedVirtualization",
+    "guestOSFeatures",
+    "labels",
+    "minCPUPlatform",
+    "multizone",
+    "preemptible",
+    "provisioningModel",
+    "regional",
+    "serviceAccount",
+    "tags",
+  ],
+};
+
+const CLOUD_PROVIDER_SPECS: Record<string, Shape> = { aws: AWS_CLOUD_PROVIDER_SPEC, gce: GCE_CLOUD_PROVIDER_SPEC };
 
 const CONTRACT: Record<string, Shape> = {
   kubeone_api: { required: ["endpoint"], optional: ["apiserver_alternative_names"] },
@@ -26,17 +49,17 @@ const CONTRACT: Record<string, Shape> = {
   },
 };
 
-const WORKER: Shape = {
+const worker = (cloudProviderSpec: Shape): Shape => ({
   required: ["replicas", "providerSpec"],
   optional: [],
   children: {
     providerSpec: {
       required: ["sshPublicKeys", "operatingSystem", "operatingSystemSpec", "cloudProviderSpec"],
       optional: ["labels", "annotations"],
-      children: { operatingSystemSpec: { required: [], optional: ["distUpgradeOnBoot"] }, cloudProviderSpec: AWS_CLOUD_PROVIDER_SPEC },
+      children: { operatingSystemSpec: { required: [], optional: ["distUpgradeOnBoot"] }, cloudProviderSpec },
     },
   },
-};
+});
 
 /** Every way `value` breaks `shape`, as `path: problem` lines. */
 function violations(value: Record<string, unknown>, shape: Shape, at: string): string[] {
@@ -57,7 +80,9 @@ function contractViolations(outputs: Record<string, { value: any }>): string[] {
     if (!outputs[name]) problems.push(`${name}: missing`);
     else problems.push(...violations(outputs[name].value, shape, name));
   }
-  for (const [pool, worker] of Object.entries(outputs.kubeone_workers?.value ?? {})) problems.push(...violations(worker as any, WORKER, `kubeone_workers.${pool}`));
+  const spec = CLOUD_PROVIDER_SPECS[outputs.kubeone_hosts?.value.control_plane.cloud_provider];
+  if (!spec) return [...problems, "kubeone_hosts.control_plane.cloud_provider: not aws or gce"];
+  for (const [pool, value] of Object.entries(outputs.kubeone_workers?.value ?? {})) problems.push(...violations(value as any, worker(spec), `kubeone_workers.${pool}`));
   return problems;
 }
 
@@ -66,6 +91,12 @@ describe("KubeOne Terraform-output contract", () => {
 
   test("the cluster stack's outputs use only fields KubeOne knows, and all it requires", () => {
     expect(contractViolations(outputs)).toEqual([]);
+  });
+
+  test("so do the Google Cloud cluster stack's outputs, with GCE worker specs", () => {
+    const gce = synthAll(configFrom(undefined, gcpExampleText))["prod-cluster"].output!;
+    expect(gce.kubeone_hosts.value.control_plane.cloud_provider).toBe("gce");
+    expect(contractViolations(gce)).toEqual([]);
   });
 
   test("the contract check fails on an unknown field", () => {
