@@ -30,7 +30,9 @@ describe("AWS cluster stack: network", () => {
     const zones = subnets.map((s) => s.availability_zone);
     expect(new Set(zones.slice(0, 3)).size).toBe(3);
     expect(zones.slice(3)).toEqual(zones.slice(0, 3));
-    expect(dataSources(cluster, "aws_availability_zones")[0].state).toBe("available");
+    const [lookup] = dataSources(cluster, "aws_availability_zones");
+    expect(lookup.state).toBe("available");
+    expect(lookup.lifecycle.postcondition[0].condition).toBe("${length(self.names) >= 3}");
   });
 
   test("tags subnets for the cloud controller's load balancers", () => {
@@ -204,11 +206,12 @@ describe("AWS cluster stack: IAM", () => {
     }
   });
 
-  test("lets the control plane manage load balancers for KKP's services, and the workers not", () => {
+  test("lets the control plane manage load balancers and volumes for KKP's services, and the workers change nothing", () => {
     const [controlPlane, worker] = policies.map((p) => p.Statement[0].Action as string[]);
     expect(controlPlane).toEqual(expect.arrayContaining(["elasticloadbalancing:CreateLoadBalancer", "ec2:CreateSecurityGroup", "ec2:AttachVolume"]));
     expect(worker.filter((a) => a.startsWith("elasticloadbalancing:"))).toEqual([]);
     expect(worker).toEqual(expect.arrayContaining(["ec2:DescribeInstances", "ecr:GetAuthorizationToken"]));
+    expect(worker.filter((a) => !a.startsWith("ecr:"))).toEqual(["ec2:DescribeInstances", "ec2:DescribeRegions"]);
   });
 });
 

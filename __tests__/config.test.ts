@@ -13,7 +13,7 @@ describe("configuration defaults", () => {
     expect(config.bastion).toEqual({ enabled: true, machineType: "t3.micro" });
     expect(config.workers).toEqual([{ name: "worker", replicasPerZone: 1, diskSizeGiB: 50, machineType: "t3.xlarge" }]);
     expect(config.state.locking).toBe("lockfile");
-    expect(config.ssh).toMatchObject({ user: "ubuntu", port: 22 });
+    expect(config.ssh.user).toBe("ubuntu");
     expect(config.access.nodePortRange).toEqual({ from: 30000, to: 32767 });
     expect(config.dns.ttlSeconds).toBe(300);
     expect(config.cloud.provider === "aws" && config.cloud.aws.vpc.cidr).toBe("10.0.0.0/16");

@@ -91,7 +91,9 @@ describe("GCP cluster stack", () => {
     expect(resources(cluster, "google_compute_network")).toEqual([expect.objectContaining({ name: "kkp-prod", auto_create_subnetworks: false })]);
     expect(resources(cluster, "google_compute_subnetwork")[0]).toMatchObject({ ip_cidr_range: "10.0.0.0/20", region: "europe-west3" });
     expect(resources(cluster, "google_compute_router_nat")[0]).toMatchObject({ nat_ip_allocate_option: "MANUAL_ONLY" });
-    expect(dataSources(cluster, "google_compute_zones")[0]).toMatchObject({ region: "europe-west3", status: "UP" });
+    const [zones] = dataSources(cluster, "google_compute_zones");
+    expect(zones).toMatchObject({ region: "europe-west3", status: "UP" });
+    expect(zones.lifecycle.postcondition[0].condition).toBe("${length(self.names) >= 3}");
   });
 
   test("spreads three control-plane instances over three zones, without external addresses", () => {

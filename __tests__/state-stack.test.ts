@@ -17,6 +17,11 @@ describe("AWS state stack", () => {
     ]);
   });
 
+  test("keeps the last 20 state versions and expires older ones after 90 days", () => {
+    const [lifecycle] = resources(state, "aws_s3_bucket_lifecycle_configuration");
+    expect(lifecycle.rule[0]).toMatchObject({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 90, newer_noncurrent_versions: 20 }] });
+  });
+
   test("encrypts the bucket by default", () => {
     const [encryption] = resources(state, "aws_s3_bucket_server_side_encryption_configuration");
     expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");

@@ -92,7 +92,6 @@ export const configSchema = z
           .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Unix user name such as ubuntu" })
           .default("ubuntu")
           .describe("SSH user of the machine image. @default ubuntu"),
-        port: z.number().int().min(1).max(65535).default(22).describe("SSH port. @default 22"),
       })
       .describe("How KubeOne reaches the nodes."),
     access: z

@@ -15,7 +15,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import type { AwsCloudSettings } from "../../config/aws";
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
-import { KubeOneOutputs } from "../kubeone/outputs";
+import { KubeOneOutputs, SSH_PORT } from "../kubeone/outputs";
 import { NodeInstanceProfile } from "./iam";
 import { AwsNetwork, clusterTag } from "./network";
 
@@ -98,7 +98,7 @@ export class AwsCluster extends Construct {
       // Without client IP preservation a control-plane node can reach the API through the NLB itself.
       preserveClientIp: "false",
       deregistrationDelay: "30",
-      healthCheck: { protocol: "HTTPS", port: String(API_PORT), path: "/healthz", interval: 10, healthyThreshold: 3, unhealthyThreshold: 3 },
+      healthCheck: { protocol: "HTTPS", port: String(API_PORT), path: "/healthz", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 },
     });
     new LbListener(this, "api-listener", {
       loadBalancerArn: apiLb.arn,
@@ -120,8 +120,7 @@ export class AwsCluster extends Construct {
         hostnames: controlPlane.map((i) => i.privateDns),
         operatingSystem: "ubuntu",
         sshUser: config.ssh.user,
-        sshPort: config.ssh.port,
-        bastion: bastion ? { address: bastion.publicIp, port: config.ssh.port, user: config.ssh.user } : undefined,
+        bastion: bastion ? { address: bastion.publicIp, user: config.ssh.user } : undefined,
       },
       workers: config.workers.flatMap((pool) =>
         network.privateSubnetIds.map((subnetId, zone) => ({
@@ -199,7 +198,7 @@ class ClusterFirewall extends Construct {
 
     this.allowGroup(this.nodes, "nodes-from-nodes", this.nodes, "Traffic within the cluster");
     this.allowGroup(this.nodes, "nodes-api-from-lb", this.apiLoadBalancer, "Kubernetes API and health checks from the load balancer", API_PORT);
-    const port = config.ssh.port;
+    const port = SSH_PORT;
     if (this.bastion) {
       access.sshCidrs.forEach((cidr, i) => this.allowCidr(this.bastion!, `bastion-ssh-from-cidr-${i + 1}`, cidr, port, port, "SSH to the bastion"));
       this.allowGroup(this.nodes, "nodes-ssh-from-bastion", this.bastion, "SSH from the bastion", port);

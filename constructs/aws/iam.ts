@@ -1,5 +1,5 @@
 /**
- * Instance roles for the nodes: what the AWS cloud controller and the EBS CSI driver need, action by action.
+ * Instance roles for the nodes: what the AWS cloud controller and the EBS CSI driver need on the control plane, and only what kubelet needs on workers, action by action.
  * No `*` action anywhere; resources are `*` only where the EC2 and ELB APIs offer nothing narrower.
  */
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -18,17 +18,22 @@ const DESCRIBE = [
   "ec2:DescribeVpcs",
 ];
 
+/** The EBS CSI controller (aws-ebs-csi-driver example policy). */
 const VOLUMES = [
   "ec2:AttachVolume",
   "ec2:CreateSnapshot",
   "ec2:CreateTags",
   "ec2:CreateVolume",
   "ec2:DeleteSnapshot",
+  "ec2:DeleteTags",
   "ec2:DeleteVolume",
   "ec2:DescribeSnapshots",
+  "ec2:DescribeTags",
+  "ec2:DescribeVolumeStatus",
   "ec2:DescribeVolumes",
   "ec2:DescribeVolumesModifications",
   "ec2:DetachVolume",
+  "ec2:EnableFastSnapshotRestores",
   "ec2:ModifyVolume",
 ];
 
@@ -77,6 +82,9 @@ const CLOUD_CONTROLLER = [
   "kms:DescribeKey",
 ];
 
+/** What kubelet on every node needs (cloud-provider-aws prerequisites): find itself, pull images from ECR. */
+const NODE = ["ec2:DescribeInstances", "ec2:DescribeRegions"];
+
 /** Pulling images from ECR, as kubelet does on every node. */
 const IMAGE_PULL = [
   "ecr:BatchCheckLayerAvailability",
@@ -92,7 +100,9 @@ export type NodeRole = "control-plane" | "worker";
 
 const ACTIONS: Record<NodeRole, readonly string[]> = {
   "control-plane": [...DESCRIBE, ...VOLUMES, ...CLOUD_CONTROLLER, ...IMAGE_PULL],
-  worker: [...DESCRIBE, ...VOLUMES, ...IMAGE_PULL],
+  // Workers may run tenant workloads and machine-controller does not enforce IMDSv2 on them, so they get
+  // nothing that changes anything: the EBS CSI controller runs on the control plane (KubeOne pins it there).
+  worker: [...NODE, ...IMAGE_PULL],
 };
 
 export interface NodeInstanceProfileProps {

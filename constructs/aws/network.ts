@@ -111,6 +111,15 @@ export class AwsNetwork extends Construct {
     const available = new DataAwsAvailabilityZones(this, "zones", {
       state: "available",
       filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+      // element() would wrap around and put two subnets in one zone, which the load balancer refuses.
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${length(self.names) >= ${DEFAULT_ZONE_COUNT}}`,
+            errorMessage: `This region offers fewer than ${DEFAULT_ZONE_COUNT} availability zones to this account; list the ones to use in cloud.aws.availabilityZones.`,
+          },
+        ],
+      },
     });
     return Array.from({ length: DEFAULT_ZONE_COUNT }, (_, i) => Fn.element(available.names, i));
   }

@@ -1,6 +1,7 @@
 /** Terraform state on AWS: one S3 bucket per installation, locked by S3's native lock file or DynamoDB. */
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -59,6 +60,18 @@ class S3StateBucket extends Construct {
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+    });
+    // Old state versions are kept for recovery, but not forever.
+    new S3BucketLifecycleConfiguration(this, "old-versions", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "expire-old-state-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 90, newerNoncurrentVersions: 20 }],
+        },
+      ],
     });
     new S3BucketOwnershipControls(this, "ownership", {
       bucket: bucket.id,

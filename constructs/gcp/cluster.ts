@@ -9,7 +9,7 @@ import { DataGoogleComputeImage } from "@cdktf/provider-google/lib/data-google-c
 import { Construct } from "constructs";
 import type { GcpCloudSettings } from "../../config/gcp";
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
-import { KubeOneOutputs } from "../kubeone/outputs";
+import { KubeOneOutputs, SSH_PORT } from "../kubeone/outputs";
 import { API_PORT, ApiLoadBalancer, GOOGLE_FRONT_END_RANGES } from "./api-load-balancer";
 import { ControlPlaneServiceAccount } from "./iam";
 import { GcpNetwork } from "./network";
@@ -101,9 +101,8 @@ export class GcpCluster extends Construct {
         hostnames: controlPlane.map((cp) => cp.instance.name),
         operatingSystem: "ubuntu",
         sshUser: config.ssh.user,
-        sshPort: config.ssh.port,
         bastion: bastion
-          ? { address: bastion.networkInterface.get(0).accessConfig.get(0).natIp, port: config.ssh.port, user: config.ssh.user }
+          ? { address: bastion.networkInterface.get(0).accessConfig.get(0).natIp, user: config.ssh.user }
           : undefined,
       },
       workers: config.workers.flatMap((pool) =>
@@ -157,7 +156,7 @@ class ClusterFirewall extends Construct {
 
     rule("internal", "Traffic within the cluster", { protocol: "all" }, { sourceRanges: [props.subnetCidr] }, tags.node);
     rule("api", "Kubernetes API from the load balancer and its health checks", { protocol: "tcp", ports: [String(API_PORT)] }, { sourceRanges: GOOGLE_FRONT_END_RANGES }, tags.controlPlane);
-    const ssh = { protocol: "tcp", ports: [String(config.ssh.port)] };
+    const ssh = { protocol: "tcp", ports: [String(SSH_PORT)] };
     if (config.bastion.enabled) {
       rule("bastion-ssh", "SSH to the bastion", ssh, { sourceRanges: [...access.sshCidrs] }, tags.bastion);
       rule("ssh", "SSH from the bastion", ssh, { sourceTags: [tags.bastion] }, tags.node);

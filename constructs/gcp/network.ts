@@ -68,7 +68,19 @@ export class GcpNetwork extends Construct {
   }
 
   private lookUpZones(region: string): string[] {
-    const zones = new DataGoogleComputeZones(this, "zones", { region, status: "UP" });
+    const zones = new DataGoogleComputeZones(this, "zones", {
+      region,
+      status: "UP",
+      // element() would wrap around and stack instances in one zone without saying so.
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${length(self.names) >= ${DEFAULT_ZONE_COUNT}}`,
+            errorMessage: `Region ${region} has fewer than ${DEFAULT_ZONE_COUNT} zones up; list the ones to use in cloud.gcp.zones.`,
+          },
+        ],
+      },
+    });
     return Array.from({ length: DEFAULT_ZONE_COUNT }, (_, i) => Fn.element(zones.names, i));
   }
 }

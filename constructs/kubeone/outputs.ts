@@ -8,7 +8,6 @@ import { Construct } from "constructs";
 export interface KubeOneBastion {
   /** Public address of the SSH bastion. */
   readonly address: string;
-  readonly port: number;
   readonly user: string;
 }
 
@@ -23,7 +22,6 @@ export interface KubeOneControlPlane {
   readonly hostnames: readonly string[];
   readonly operatingSystem: "ubuntu";
   readonly sshUser: string;
-  readonly sshPort: number;
   /** Reach the nodes through this bastion; omitted when KubeOne reaches them directly. */
   readonly bastion?: KubeOneBastion;
 }
@@ -48,6 +46,8 @@ export interface KubeOneOutputsProps {
 
 /** The SSH agent KubeOne uses: the pipeline loads the key into an agent, so no key file is ever written. */
 export const SSH_AGENT_SOCKET = "env:SSH_AUTH_SOCK";
+/** sshd's port on the stock images; firewalls open exactly this one. */
+export const SSH_PORT = 22;
 
 /** Emits `kubeone_api`, `kubeone_hosts` and `kubeone_workers`, and nothing else KubeOne would choke on. */
 export class KubeOneOutputs extends Construct {
@@ -70,9 +70,9 @@ export class KubeOneOutputs extends Construct {
           hostnames: cp.hostnames,
           operating_system: cp.operatingSystem,
           ssh_user: cp.sshUser,
-          ssh_port: cp.sshPort,
+          ssh_port: SSH_PORT,
           ssh_agent_socket: SSH_AGENT_SOCKET,
-          ...(cp.bastion ? { bastion: cp.bastion.address, bastion_port: cp.bastion.port, bastion_user: cp.bastion.user } : {}),
+          ...(cp.bastion ? { bastion: cp.bastion.address, bastion_port: SSH_PORT, bastion_user: cp.bastion.user } : {}),
         },
       },
       description: "KubeOne: the control-plane hosts and how to reach them",
