@@ -7,7 +7,8 @@
 # - bucket exists:  terraform init + apply against the remote state (converges the bucket's settings);
 # - bucket missing: apply once with a local state file (via a Terraform override file that swaps the
 #   backend), then move that state into the new bucket with `terraform init -migrate-state`.
-# A local bootstrap state left by an interrupted run is migrated first instead of being forgotten.
+# Interrupted runs are recovered: a local bootstrap state left on this machine is applied and migrated;
+# a bucket whose state was lost with a throw-away CI runner is imported into the state stack.
 set -euo pipefail
 
 dir="${1:-cdktf.out/stacks/state}"
@@ -18,6 +19,7 @@ fi
 cd "$dir"
 
 override=bootstrap_override.tf.json
+imports=bootstrap_import.tf.json
 local_state=bootstrap.tfstate
 lock=(-lock-timeout=5m)
 
@@ -28,18 +30,43 @@ migrate_local_state() {
   rm -f "$local_state" "$local_state.backup"
 }
 
-# Never leave the swapped backend behind, whatever happens below.
-trap 'rm -f "$override"' EXIT
+# Import blocks for every resource of the stack, by name: the buckets and the lock table are addressed by their
+# names, and the bucket's settings resources by the bucket's name.
+write_imports() {
+  node -e '
+    const stack = require(require("path").resolve("cdk.tf.json"));
+    const backend = Object.values(stack.terraform.backend)[0];
+    const blocks = Object.entries(stack.resource || {}).flatMap(([type, resources]) =>
+      Object.entries(resources).map(([name, r]) => ({
+        to: `${type}.${name}`,
+        id: typeof r.name === "string" && !r.name.includes("${") ? r.name : backend.bucket,
+      })));
+    process.stdout.write(JSON.stringify({ import: blocks }, null, 2) + "\n");
+  ' >"$imports"
+}
+
+# Never leave the swapped backend or the import blocks behind, whatever happens below.
+trap 'rm -f "$override" "$imports"' EXIT
 
 if [[ -s "$local_state" ]]; then
-  # An earlier run created the bucket but stopped before moving its state there.
+  # An earlier run on this machine stopped before moving its local state into the bucket: finish its apply
+  # (which creates the bucket if that step never happened), then migrate.
+  echo "found $local_state from an interrupted run: finishing it"
   printf '{"terraform":{"backend":{"local":{"path":"%s"}}}}\n' "$local_state" >"$override"
   terraform init -input=false -reconfigure
+  terraform apply -input=false -auto-approve "${lock[@]}"
   migrate_local_state
 fi
 
 if init_log=$(terraform init -input=false -reconfigure 2>&1); then
-  echo "state bucket found: applying the state stack against its remote state"
+  if [[ -z "$(terraform state list)" ]]; then
+    # The bucket exists but its state does not know it: lost with the runner of an interrupted first run
+    # (or the bucket was made by hand). Adopt what exists instead of failing on "bucket already exists".
+    echo "state bucket found but its state is empty: importing the state stack's resources"
+    write_imports
+  else
+    echo "state bucket found: applying the state stack against its remote state"
+  fi
   terraform apply -input=false -auto-approve "${lock[@]}"
   exit 0
 fi
