@@ -122,31 +122,28 @@ export class AwsCluster extends Construct {
         sshUser: config.ssh.user,
         bastion: bastion ? { address: bastion.publicIp, user: config.ssh.user } : undefined,
       },
-      workers: config.workers.flatMap((pool) =>
-        network.privateSubnetIds.map((subnetId, zone) => ({
-          name: `${name}-${pool.name}-${zone + 1}`,
-          replicas: pool.replicasPerZone,
-          sshPublicKeys: [config.ssh.publicKey],
-          operatingSystem: "ubuntu" as const,
-          cloudProviderSpec: {
-            region: settings.region,
-            // machine-controller picks the current Ubuntu image itself unless one is pinned.
-            ...(settings.amiId ? { ami: settings.amiId } : {}),
-            availabilityZone: network.zones[zone],
-            vpcId: network.vpcId,
-            subnetId,
-            securityGroupIDs: [firewall.nodes.id],
-            instanceProfile: workerProfile.name,
-            instanceType: pool.machineType,
-            assignPublicIP: false,
-            diskSize: pool.diskSizeGiB,
-            diskType: "gp3",
-            ebsVolumeEncrypted: true,
-            isSpotInstance: false,
-            tags: { ...owned, [`${name}-workers`]: pool.name },
-          },
-        })),
-      ),
+      workers: {
+        pools: config.workers,
+        zoneCount: network.privateSubnetIds.length,
+        sshPublicKey: config.ssh.publicKey,
+        cloudProviderSpec: (pool, zone) => ({
+          region: settings.region,
+          // machine-controller picks the current Ubuntu image itself unless one is pinned.
+          ...(settings.amiId ? { ami: settings.amiId } : {}),
+          availabilityZone: network.zones[zone],
+          vpcId: network.vpcId,
+          subnetId: network.privateSubnetIds[zone],
+          securityGroupIDs: [firewall.nodes.id],
+          instanceProfile: workerProfile.name,
+          instanceType: pool.machineType,
+          assignPublicIP: false,
+          diskSize: pool.diskSizeGiB,
+          diskType: "gp3",
+          ebsVolumeEncrypted: true,
+          isSpotInstance: false,
+          tags: { ...owned, [`${name}-workers`]: pool.name },
+        }),
+      },
     });
   }
 

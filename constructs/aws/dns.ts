@@ -2,7 +2,7 @@
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Construct } from "constructs";
-import type { DnsRecord } from "../dns/kkp-records";
+import { recordConstructId, type DnsRecord } from "../dns/kkp-records";
 
 export interface Route53RecordsProps {
   /** The public hosted zone's domain, e.g. `example.com`. */
@@ -17,7 +17,7 @@ export class Route53Records extends Construct {
     const zone = new DataAwsRoute53Zone(this, "zone", { name: props.zone, privateZone: false });
     props.records.forEach(
       (record) =>
-        new Route53Record(this, recordId(record.name), {
+        new Route53Record(this, recordConstructId(record.name), {
           zoneId: zone.zoneId,
           name: record.name,
           type: "CNAME",
@@ -26,9 +26,4 @@ export class Route53Records extends Construct {
         }),
     );
   }
-}
-
-/** A stable construct ID per record name: `*.kkp.example.com` becomes `wildcard.kkp.example.com`. */
-function recordId(name: string): string {
-  return name.replace(/\*/g, "wildcard");
 }

@@ -10,6 +10,11 @@ export interface DnsRecord {
   readonly target: string;
 }
 
+/** A stable construct ID per record name: `*.kkp.example.com` becomes `wildcard.kkp.example.com`. */
+export function recordConstructId(name: string): string {
+  return name.replace(/\*/g, "wildcard");
+}
+
 /** The records of one environment: the dashboard and user clusters' ingress, and the seed's nodeport-proxy. */
 export function kkpRecordNames(domain: string): ReadonlyArray<{ name: string; service: DnsTargetService }> {
   return [

@@ -105,30 +105,27 @@ export class GcpCluster extends Construct {
           ? { address: bastion.networkInterface.get(0).accessConfig.get(0).natIp, user: config.ssh.user }
           : undefined,
       },
-      workers: config.workers.flatMap((pool) =>
-        network.zones.map((zone, index) => ({
-          name: `${name}-${pool.name}-${index + 1}`,
-          replicas: pool.replicasPerZone,
-          sshPublicKeys: [config.ssh.publicKey],
-          operatingSystem: "ubuntu" as const,
-          cloudProviderSpec: {
-            zone,
-            machineType: pool.machineType,
-            diskSize: pool.diskSizeGiB,
-            diskType: WORKER_DISK_TYPE,
-            network: network.network,
-            subnetwork: network.subnetwork,
-            assignPublicIPAddress: false,
-            preemptible: false,
-            multizone: false,
-            regional: false,
-            // Workers call no Google API, so they run without a service account.
-            disableMachineServiceAccount: true,
-            labels: { [`${name}-workers`]: pool.name },
-            tags: [tags.node],
-          },
-        })),
-      ),
+      workers: {
+        pools: config.workers,
+        zoneCount: network.zones.length,
+        sshPublicKey: config.ssh.publicKey,
+        cloudProviderSpec: (pool, zone) => ({
+          zone: network.zones[zone],
+          machineType: pool.machineType,
+          diskSize: pool.diskSizeGiB,
+          diskType: WORKER_DISK_TYPE,
+          network: network.network,
+          subnetwork: network.subnetwork,
+          assignPublicIPAddress: false,
+          preemptible: false,
+          multizone: false,
+          regional: false,
+          // Workers call no Google API, so they run without a service account.
+          disableMachineServiceAccount: true,
+          labels: { [`${name}-workers`]: pool.name },
+          tags: [tags.node],
+        }),
+      },
     });
   }
 }

@@ -2,7 +2,7 @@
 import { DataGoogleDnsManagedZone } from "@cdktf/provider-google/lib/data-google-dns-managed-zone";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
 import { Construct } from "constructs";
-import type { DnsRecord } from "../dns/kkp-records";
+import { recordConstructId, type DnsRecord } from "../dns/kkp-records";
 
 export interface CloudDnsRecordsProps {
   /** The managed zone's resource name, e.g. `example-com`. */
@@ -28,7 +28,7 @@ export class CloudDnsRecords extends Construct {
       },
     });
     for (const record of props.records) {
-      new DnsRecordSet(this, record.name.replace(/\*/g, "wildcard"), {
+      new DnsRecordSet(this, recordConstructId(record.name), {
         managedZone: zone.name,
         name: `${record.name}.`,
         type: "A",

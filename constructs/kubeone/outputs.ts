@@ -4,6 +4,7 @@
  */
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
+import type { KkpConfig } from "../../config/resolve";
 
 export interface KubeOneBastion {
   /** Public address of the SSH bastion. */
@@ -26,22 +27,22 @@ export interface KubeOneControlPlane {
   readonly bastion?: KubeOneBastion;
 }
 
-/** One worker MachineDeployment that KubeOne creates through machine-controller. */
-export interface KubeOneWorkerPool {
-  readonly name: string;
-  readonly replicas: number;
-  readonly sshPublicKeys: readonly string[];
-  readonly operatingSystem: "ubuntu";
-  /** machine-controller's provider-specific spec, e.g. region, instanceType, subnetId on AWS. */
-  readonly cloudProviderSpec: Record<string, unknown>;
-  readonly labels?: Record<string, string>;
+type WorkerPool = KkpConfig["workers"][number];
+
+/** Worker pools become one MachineDeployment per zone, `<cluster>-<pool>-<zone number>`, created by machine-controller. */
+export interface KubeOneWorkers {
+  readonly pools: readonly WorkerPool[];
+  readonly zoneCount: number;
+  readonly sshPublicKey: string;
+  /** machine-controller's provider-specific spec of one pool in one zone, e.g. region, instanceType, subnetId on AWS. */
+  readonly cloudProviderSpec: (pool: WorkerPool, zoneIndex: number) => Record<string, unknown>;
 }
 
 export interface KubeOneOutputsProps {
   /** The Kubernetes API load balancer's address, host name or IP. */
   readonly apiEndpoint: string;
   readonly controlPlane: KubeOneControlPlane;
-  readonly workers: readonly KubeOneWorkerPool[];
+  readonly workers: KubeOneWorkers;
 }
 
 /** The SSH agent KubeOne uses: the pipeline loads the key into an agent, so no key file is ever written. */
@@ -78,21 +79,23 @@ export class KubeOneOutputs extends Construct {
       description: "KubeOne: the control-plane hosts and how to reach them",
     }).overrideLogicalId("kubeone_hosts");
 
+    const workers = props.workers;
     new TerraformOutput(this, "workers", {
       value: Object.fromEntries(
-        props.workers.map((pool) => [
-          pool.name,
-          {
-            replicas: pool.replicas,
-            providerSpec: {
-              sshPublicKeys: pool.sshPublicKeys,
-              operatingSystem: pool.operatingSystem,
-              operatingSystemSpec: { distUpgradeOnBoot: false },
-              cloudProviderSpec: pool.cloudProviderSpec,
-              ...(pool.labels ? { labels: pool.labels } : {}),
+        workers.pools.flatMap((pool) =>
+          Array.from({ length: workers.zoneCount }, (_, zone) => [
+            `${cp.clusterName}-${pool.name}-${zone + 1}`,
+            {
+              replicas: pool.replicasPerZone,
+              providerSpec: {
+                sshPublicKeys: [workers.sshPublicKey],
+                operatingSystem: cp.operatingSystem,
+                operatingSystemSpec: { distUpgradeOnBoot: false },
+                cloudProviderSpec: workers.cloudProviderSpec(pool, zone),
+              },
             },
-          },
-        ]),
+          ]),
+        ),
       ),
       description: "KubeOne: worker MachineDeployments created by machine-controller",
     }).overrideLogicalId("kubeone_workers");
