@@ -96,8 +96,8 @@ describe("synthesizing a bad configuration", () => {
     expect(run.stderr).toBe(
       [
         `${file}: invalid configuration`,
-        "  - dns.zonee (line 26): unknown setting; did you mean 'zone'?",
-        "  - controlPlane.count (line 43): must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
+        "  - dns.zonee (line 28): unknown setting; did you mean 'zone'?",
+        "  - controlPlane.count (line 45): must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
         "",
       ].join("\n"),
     );

@@ -20,7 +20,9 @@ describe("configuration defaults", () => {
   });
 
   test("one environment by default, serving kkp.domain", () => {
-    expect(configFrom().environments).toEqual([{ name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod" }]);
+    expect(configFrom().environments).toEqual([
+      { name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod", reviewers: { users: [], teams: [] } },
+    ]);
   });
 
   test("later environments default to <name>.<kkp.domain>, in promotion order", () => {
@@ -55,7 +57,7 @@ describe("state bucket name", () => {
 describe("bad configuration", () => {
   test("fails naming the setting's line in the file", () => {
     expect(() => parseConfig(exampleText.replace("count: 3", "count: 2"))).toThrow(
-      "controlPlane.count (line 42): must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
+      "controlPlane.count (line 44): must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
     );
     expect(() => parseConfig(exampleText.replace("    region:", "    regoin:"))).toThrow("cloud.aws.regoin (line 11): unknown setting; did you mean 'region'?");
   });
@@ -149,6 +151,23 @@ describe("bad configuration", () => {
     );
   });
 
+  test("fails without the pipeline's OIDC role unless static keys are chosen", () => {
+    expect(configErrorFor((c) => delete c.cloud.aws.pipelineRoleArn)).toContain(
+      "cloud.aws.pipelineRoleArn: is required for OIDC credentials (pipeline.credentials: oidc); name the role the pipeline assumes, or set pipeline.credentials: static-keys",
+    );
+    const staticKeys = configFrom((c) => {
+      delete c.cloud.aws.pipelineRoleArn;
+      c.pipeline = { credentials: "static-keys" };
+    });
+    expect(staticKeys.pipeline.credentials).toBe("static-keys");
+  });
+
+  test("fails on a malformed tool version", () => {
+    expect(configErrorFor((c) => (c.pipeline = { tools: { kubeone: "latest" } }))).toContain(
+      'pipeline.tools.kubeone: must be a version such as 1.11.2 (got "latest")',
+    );
+  });
+
   test("fails on duplicate worker pool names", () => {
     expect(configErrorFor((c) => (c.workers = [{ name: "a" }, { name: "a" }]))).toContain(
       "workers[1].name: is used twice; names in workers must be unique (got \"a\")",
@@ -170,7 +189,7 @@ describe("bad configuration", () => {
   });
 
   test("fails on a duplicate key in YAML", () => {
-    expect(() => parseConfig(`${exampleText}\nname: again\n`)).toThrow(/invalid YAML at line 48, column 1: Map keys must be unique/);
+    expect(() => parseConfig(`${exampleText}\nname: again\n`)).toThrow(/invalid YAML at line 50, column 1: Map keys must be unique/);
   });
 
   test("reports every problem at once", () => {

@@ -46,6 +46,11 @@ export const awsCloudSchema = z
           .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI ID such as ami-0123456789abcdef0" })
           .optional()
           .describe("Pin the machine image. @default - the newest Ubuntu 24.04 LTS AMI published by Canonical"),
+        pipelineRoleArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, { error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/kkp-pipeline" })
+          .optional()
+          .describe("IAM role the pipeline assumes through GitHub's OIDC token. Required unless pipeline.credentials is static-keys."),
         tags: z
           .record(z.string().min(1).max(128), z.string().max(256))
           .default({})

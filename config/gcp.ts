@@ -61,6 +61,23 @@ export const gcpCloudSchema = z
           })
           .default({ family: "ubuntu-2404-lts-amd64", project: "ubuntu-os-cloud" })
           .describe("Machine image: the newest image of a family. @default Ubuntu 24.04 LTS from ubuntu-os-cloud"),
+        pipelineIdentity: z
+          .strictObject({
+            workloadIdentityProvider: z
+              .string()
+              .regex(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/, {
+                error: "must be a workload identity provider such as projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
+              })
+              .describe("Full resource name of the workload identity provider that trusts the CI's OIDC tokens."),
+            serviceAccount: z
+              .string()
+              .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/, {
+                error: "must be a service account e-mail such as kkp-pipeline@acme-kkp-prod.iam.gserviceaccount.com",
+              })
+              .describe("Service account the pipeline impersonates."),
+          })
+          .optional()
+          .describe("Workload identity federation for the pipeline. Required unless pipeline.credentials is static-keys."),
         labels: z
           .record(
             z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { error: "label keys must be lowercase letters, digits, '_' or '-', starting with a letter" }),

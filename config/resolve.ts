@@ -19,6 +19,8 @@ export interface EnvironmentConfig {
   readonly domain: string;
   /** Kubernetes cluster name, `<installation>-<environment>`; prefixes the environment's cloud resources. */
   readonly clusterName: string;
+  /** Who must approve this environment's apply-and-later jobs. */
+  readonly reviewers: { readonly users: readonly string[]; readonly teams: readonly string[] };
 }
 
 export interface MachineSizes {
@@ -86,6 +88,7 @@ export function resolveConfig(parsed: ParsedConfig): KkpConfig {
       index,
       domain: environmentDomain(env, index, parsed.kkp.domain),
       clusterName: `${parsed.name}-${env.name}`,
+      reviewers: env.reviewers,
     })),
   };
 }

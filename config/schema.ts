@@ -50,13 +50,59 @@ const environmentSchema = z.strictObject({
   domain: dnsName
     .optional()
     .describe("KKP domain of this environment. @default kkp.domain for the first environment, <name>.<kkp.domain> for the others"),
+  reviewers: z
+    .strictObject({
+      users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "must be a user name" })).default([]).describe("User names. @default []"),
+      teams: z.array(z.string().regex(/^[a-z0-9._-]{1,100}$/, { error: "must be a team slug such as platform-admins" })).default([]).describe("Team slugs. @default []"),
+    })
+    .default({ users: [], teams: [] })
+    .describe("Who must approve the apply-and-later jobs of this environment (CI environment protection). @default nobody"),
 });
+
+const VERSION = /^v?\d+\.\d+(\.\d+)?$/;
+const version = (example: string, fallback: string, what: string) =>
+  z.string().regex(VERSION, { error: `must be a version such as ${example}` }).default(fallback).describe(`${what}. @default ${fallback}`);
+
+/** Tool versions the pipeline installs; pinned here so a pipeline run is reproducible. */
+export const DEFAULT_TOOLS = {
+  terraform: "1.11.4",
+  node: "20",
+  kubeone: "1.11.2",
+  kubermatic: "v2.28.3",
+  kubectl: "v1.32.9",
+  helm: "v3.17.3",
+  flux: "2.6.4",
+} as const;
+
+const pipelineSchema = z
+  .strictObject({
+    credentials: z
+      .enum(["oidc", "static-keys"], { error: "pipeline.credentials must be 'oidc' or 'static-keys'" })
+      .default("oidc")
+      .describe("How the pipeline authenticates to the cloud: short-lived OIDC federation, or long-lived keys stored as CI secrets. @default oidc"),
+    runner: z.string().min(1).default("ubuntu-24.04").describe("Runner label the jobs run on. @default ubuntu-24.04"),
+    tools: z
+      .strictObject({
+        terraform: version("1.11.4", DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
+        node: z.string().regex(/^\d+$/, { error: "must be a Node.js major version such as 20" }).default(DEFAULT_TOOLS.node).describe(`Node.js major version. @default ${DEFAULT_TOOLS.node}`),
+        kubeone: version("1.11.2", DEFAULT_TOOLS.kubeone, "KubeOne"),
+        kubermatic: version("v2.28.3", DEFAULT_TOOLS.kubermatic, "KKP release of kubermatic-installer"),
+        kubectl: version("v1.32.9", DEFAULT_TOOLS.kubectl, "kubectl"),
+        helm: version("v3.17.3", DEFAULT_TOOLS.helm, "Helm"),
+        flux: version("2.6.4", DEFAULT_TOOLS.flux, "Flux CLI"),
+      })
+      .default(DEFAULT_TOOLS)
+      .describe("Tool versions installed by the pipeline."),
+  })
+  .default({ credentials: "oidc", runner: "ubuntu-24.04", tools: DEFAULT_TOOLS })
+  .describe("The delivery pipeline.");
 
 export const configSchema = z
   .strictObject({
     name: resourceName(MAX_NAME_LENGTH).describe("Installation name, used in resource names and the state bucket name, e.g. kkp."),
     cloud: cloudSchema,
     ci: ciSchema,
+    pipeline: pipelineSchema,
     state: z
       .strictObject({
         bucketName: z
@@ -150,7 +196,7 @@ export const configSchema = z
     environments: z
       .array(environmentSchema)
       .min(1, { error: "environments needs at least one environment" })
-      .default([{ name: "prod" }])
+      .default([{ name: "prod", reviewers: { users: [], teams: [] } }])
       .describe("Infrastructure environments in promotion order; each has its own cluster and DNS stacks. @default [{ name: prod }]"),
   })
   .superRefine((config, ctx) => {
@@ -172,6 +218,23 @@ export const configSchema = z
         path: ["access", "sshCidrs"],
         message: `is empty, so ${through} and KubeOne could not reach the cluster; list the CIDRs of your CI runners and admins`,
       });
+    }
+    if (config.pipeline.credentials === "oidc") {
+      const cloud = config.cloud;
+      if (cloud.provider === "aws" && !cloud.aws.pipelineRoleArn) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cloud", "aws", "pipelineRoleArn"],
+          message: "is required for OIDC credentials (pipeline.credentials: oidc); name the role the pipeline assumes, or set pipeline.credentials: static-keys",
+        });
+      }
+      if (cloud.provider === "gcp" && !cloud.gcp.pipelineIdentity) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cloud", "gcp", "pipelineIdentity"],
+          message: "is required for OIDC credentials (pipeline.credentials: oidc); name the workload identity provider and service account, or set pipeline.credentials: static-keys",
+        });
+      }
     }
     requireUniqueNames(config.environments, "environments", ctx);
     requireUniqueNames(config.workers, "workers", ctx);
