@@ -33,6 +33,8 @@ export function configPath(env: NodeJS.ProcessEnv = process.env, root: string = 
 
 export interface LoadedConfig {
   readonly config: KkpConfig;
+  /** Absolute path of the file read. */
+  readonly file: string;
   /** The file the configuration came from, relative to the working directory when inside it. */
   readonly source: string;
 }
@@ -47,7 +49,7 @@ export function loadConfigFile(file: string = configPath()): LoadedConfig {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
     throw new ConfigError(source, [`cannot read the configuration (${reason}); set KKP_CONFIG to an existing file`]);
   }
-  return { config: parseConfig(text, source), source };
+  return { config: parseConfig(text, source), source, file: path.resolve(file) };
 }
 
 /** Parses and validates configuration text; `source` names it in messages. */

@@ -80,7 +80,7 @@ const pipelineSchema = z
       .enum(["oidc", "static-keys"], { error: "pipeline.credentials must be 'oidc' or 'static-keys'" })
       .default("oidc")
       .describe("How the pipeline authenticates to the cloud: short-lived OIDC federation, or long-lived keys stored as CI secrets. @default oidc"),
-    runner: z.string().min(1).default("ubuntu-24.04").describe("Runner label the jobs run on. @default ubuntu-24.04"),
+    runner: z.string().min(1).default("ubuntu-latest").describe("Runner label the jobs run on. @default ubuntu-latest"),
     tools: z
       .strictObject({
         terraform: version("1.11.4", DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
@@ -94,7 +94,7 @@ const pipelineSchema = z
       .default(DEFAULT_TOOLS)
       .describe("Tool versions installed by the pipeline."),
   })
-  .default({ credentials: "oidc", runner: "ubuntu-24.04", tools: DEFAULT_TOOLS })
+  .default({ credentials: "oidc", runner: "ubuntu-latest", tools: DEFAULT_TOOLS })
   .describe("The delivery pipeline.");
 
 export const configSchema = z

@@ -3,14 +3,9 @@ import type { KkpConfig } from "../config/resolve";
 import { cloudTargetFor } from "../constructs/clouds";
 import { ClusterStack } from "./cluster-stack";
 import { DnsStack } from "./dns-stack";
+import { stackIds } from "./ids";
 import { StateStack } from "./state-stack";
 
-/** Stack IDs, which are also what `cdktf deploy <stack>` takes. */
-export const stackIds = {
-  state: "state",
-  cluster: (env: string) => `${env}-cluster`,
-  dns: (env: string) => `${env}-dns`,
-};
 
 /** Adds every stack of an installation to `app`: the state backend, then a cluster and a DNS stack per environment. */
 export function defineStacks(app: App, config: KkpConfig): void {

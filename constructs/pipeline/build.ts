@@ -1,0 +1,298 @@
+/**
+ * Builds the delivery pipeline (DESIGN.md §2) from the configuration: the nine jobs, their order and triggers,
+ * and their commands. Everything CI-specific is left to the renderers; the one CI-specific command, flux
+ * bootstrap, is chosen here from `ci.provider` because it is a command, not syntax.
+ */
+import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
+import { DNS_TARGET_VARIABLES } from "../../stacks/dns-stack";
+import { stackIds } from "../../stacks/ids";
+import type { CloudLogin, Job, Pipeline, Secret, Step } from "./model";
+
+/** Repository paths the jobs read; the repository-content generator writes them. */
+export const REPOSITORY_PATHS = {
+  kubeoneManifest: "kubeone/kubeone.yaml",
+  kkpConfiguration: "kubermatic/kubermatic.yaml",
+  kkpValues: "kubermatic/values.yaml",
+  fluxCluster: (env: string) => `flux/clusters/${env}`,
+};
+
+/** What a push must touch to run the pipeline: the infrastructure code, its inputs, and the CI definition. */
+const INFRASTRUCTURE_PATHS = [
+  "main.ts",
+  "cdktf.json",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "config/**",
+  "constructs/**",
+  "stacks/**",
+  "scripts/**",
+  "examples/**",
+  "kubeone/**",
+  "kubermatic/**",
+];
+
+export const SECRETS = {
+  sshPrivateKey: { name: "SSH_PRIVATE_KEY", description: "private half of ssh.publicKey; KubeOne reaches the nodes with it" },
+  kubeoneCredentials: {
+    name: "KUBEONE_CREDENTIALS",
+    description: "KubeOne credentials file (YAML) with long-lived cloud credentials that machine-controller and the cloud controller keep using inside the cluster",
+  },
+  fluxToken: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests" },
+} satisfies Record<string, Secret>;
+
+const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
+const PLAN_FILE = "plan.tfplan";
+const PLAN_REPORT = "plan-summary.md";
+/** kubectl, helm, kubermatic-installer and flux all find the kubeconfig here without being told. */
+const KUBECONFIG = "$HOME/.kube/config";
+
+export interface PipelineSource {
+  readonly config: KkpConfig;
+  /** The configuration file, relative to the repository root: the pipeline synthesizes from exactly this file. */
+  readonly configFile: string;
+}
+
+export function buildPipeline({ config, configFile }: PipelineSource): Pipeline {
+  const env = config.environments[0];
+  const clusterStack = stackIds.cluster(env.name);
+  const dnsStack = stackIds.dns(env.name);
+  const stackDir = (id: string) => `cdktf.out/stacks/${id}`;
+  const tf = (id: string, args: string) => `terraform -chdir=${stackDir(id)} ${args}`;
+  const synth = step("Synthesize the stacks", "npx cdktf synth");
+  const validate = (ids: string[]) =>
+    step(
+      "Validate",
+      ids.map((id) => `${tf(id, "init -backend=false -input=false")}\n${tf(id, "validate")}`).join("\n"),
+    );
+
+  const clusterAccess: Step[] = [
+    step("Read the cluster stack's outputs", `${tf(clusterStack, `init ${TERRAFORM_FLAGS}`)}\n${tf(clusterStack, "output -json")} > tf.json`),
+    step(
+      "Fetch the kubeconfig",
+      `mkdir -p "$HOME/.kube"\nkubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "${KUBECONFIG}"\nchmod 600 "${KUBECONFIG}"`,
+    ),
+  ];
+  const deployJob = (job: Omit<Job, "triggers" | "environment" | "cloudLogin">): Job => ({ ...job, triggers: ["main"], environment: env.name, cloudLogin: true });
+
+  const jobs: Job[] = [
+    {
+      id: "terraform-kkp-validate",
+      title: "Validate the state and cluster stacks",
+      description: "project tests, cdktf synth, terraform validate of the state and cluster stacks",
+      triggers: ["change-request", "main"],
+      needs: [],
+      tools: ["node", "terraform"],
+      cloudLogin: false,
+      sshAgent: false,
+      secrets: [],
+      steps: [
+        step("Test", "npm test"),
+        step("Check the generated repository files", "npx tsx scripts/render.ts --check"),
+        synth,
+        validate([stackIds.state, clusterStack]),
+      ],
+    },
+    {
+      id: "terraform-kkp-dns-validate",
+      title: "Validate the DNS stack",
+      description: "cdktf synth, terraform validate of the DNS stack",
+      triggers: ["change-request", "main"],
+      needs: [],
+      tools: ["node", "terraform"],
+      cloudLogin: false,
+      sshAgent: false,
+      secrets: [],
+      steps: [synth, validate([dnsStack])],
+    },
+    {
+      id: "terraform-backend-prepare",
+      title: "Prepare the state backend",
+      description: "create or update the state bucket; idempotent",
+      triggers: ["main"],
+      needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
+      tools: ["node", "terraform"],
+      cloudLogin: true,
+      sshAgent: false,
+      secrets: [],
+      steps: [synth, step("Create or update the state bucket", "bash scripts/bootstrap-state.sh")],
+    },
+    {
+      id: "terraform-plan",
+      title: "Plan the cluster stack",
+      description: "terraform plan against the stored state; the saved plan is what apply applies",
+      triggers: ["change-request", "main"],
+      needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
+      after: ["terraform-backend-prepare"],
+      tools: ["node", "terraform"],
+      cloudLogin: true,
+      sshAgent: false,
+      secrets: [],
+      steps: [
+        synth,
+        step(
+          "Plan",
+          [
+            tf(clusterStack, `init ${TERRAFORM_FLAGS}`),
+            tf(clusterStack, `plan ${TERRAFORM_FLAGS} -out=${PLAN_FILE}`),
+            `${tf(clusterStack, `show -json ${PLAN_FILE}`)} > plan.json`,
+            `npx tsx scripts/plan-summary.ts ${clusterStack} plan.json > ${PLAN_REPORT}`,
+          ].join("\n"),
+        ),
+      ],
+      report: PLAN_REPORT,
+      uploads: { name: `plan-${env.name}`, directory: stackDir(clusterStack), exclude: [".terraform"] },
+    },
+    deployJob({
+      id: "terraform-apply",
+      title: "Apply the saved plan",
+      description: "apply exactly the plan the plan job saved",
+      needs: ["terraform-plan", "terraform-backend-prepare"],
+      tools: ["terraform"],
+      sshAgent: false,
+      secrets: [],
+      downloads: { name: `plan-${env.name}`, directory: stackDir(clusterStack) },
+      steps: [step("Apply", `${tf(clusterStack, `init ${TERRAFORM_FLAGS}`)}\n${tf(clusterStack, `apply ${TERRAFORM_FLAGS} ${PLAN_FILE}`)}`)],
+    }),
+    deployJob({
+      id: "kubeone-apply",
+      title: "Provision Kubernetes with KubeOne",
+      description: "kubeone apply with the cluster stack's outputs",
+      needs: ["terraform-apply"],
+      tools: ["node", "terraform", "kubeone"],
+      sshAgent: true,
+      secrets: [SECRETS.sshPrivateKey, SECRETS.kubeoneCredentials],
+      steps: [
+        synth,
+        clusterAccess[0],
+        step(
+          "kubeone apply",
+          [
+            'credentials="$(mktemp)"',
+            'trap \'rm -f "$credentials"\' EXIT',
+            'printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials"',
+            `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`,
+          ].join("\n"),
+        ),
+      ],
+    }),
+    deployJob({
+      id: "kkp-deploy",
+      title: "Install KKP",
+      description: "kubermatic-installer deploy with the generated configuration",
+      needs: ["kubeone-apply"],
+      tools: ["node", "terraform", "kubeone", "kubectl", "helm", "kubermatic-installer"],
+      sshAgent: true,
+      secrets: [SECRETS.sshPrivateKey],
+      steps: [
+        synth,
+        ...clusterAccess,
+        step(
+          "Create the secrets KKP needs",
+          [
+            "kubectl create namespace kubermatic --dry-run=client -o yaml | kubectl apply -f -",
+            `# The seed's kubeconfig, referenced by the Seed object Flux delivers.`,
+            `kubectl -n kubermatic create secret generic kubeconfig-kubermatic --from-file=kubeconfig="${KUBECONFIG}" --dry-run=client -o yaml | kubectl apply -f -`,
+          ].join("\n"),
+        ),
+        step(
+          "kubermatic-installer deploy",
+          `kubermatic-installer deploy --config ${REPOSITORY_PATHS.kkpConfiguration} --helm-values ${REPOSITORY_PATHS.kkpValues} --storageclass ${storageClass(config)}`,
+        ),
+      ],
+    }),
+    deployJob({
+      id: "dns-update",
+      title: "Point DNS at KKP",
+      description: "read the LoadBalancer addresses from the cluster and apply the DNS stack",
+      needs: ["kkp-deploy"],
+      tools: ["node", "terraform", "kubeone", "kubectl"],
+      sshAgent: true,
+      secrets: [SECRETS.sshPrivateKey],
+      steps: [synth, ...clusterAccess, step("Apply the DNS stack", dnsUpdateScript(dnsStack, tf))],
+    }),
+    deployJob({
+      id: "flux-bootstrap",
+      title: "Bootstrap Flux",
+      description: "flux bootstrap for the environment's path; skipped when already bootstrapped",
+      needs: ["dns-update"],
+      tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
+      sshAgent: true,
+      secrets: [SECRETS.sshPrivateKey, SECRETS.fluxToken],
+      steps: [synth, ...clusterAccess, step("flux bootstrap", fluxBootstrapScript(config, env))],
+    }),
+  ];
+
+  return {
+    name: config.name,
+    mainBranch: "main",
+    changePaths: [...INFRASTRUCTURE_PATHS, configFile],
+    environment: env.name,
+    runner: config.pipeline.runner,
+    tools: config.pipeline.tools,
+    cloud: cloudLogin(config),
+    env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
+    jobs,
+  };
+}
+
+function step(name: string, run: string): Step {
+  return { name, run };
+}
+
+function storageClass(config: KkpConfig): string {
+  return config.cloud.provider === "aws" ? "aws" : "gce";
+}
+
+function cloudLogin(config: KkpConfig): CloudLogin {
+  const cloud = config.cloud;
+  const staticKeys = config.pipeline.credentials === "static-keys";
+  if (cloud.provider === "aws") {
+    const region = cloud.aws.region;
+    return staticKeys || !cloud.aws.pipelineRoleArn
+      ? { provider: "aws", region, method: "static-keys" }
+      : { provider: "aws", region, method: "oidc", roleArn: cloud.aws.pipelineRoleArn };
+  }
+  const identity = cloud.gcp.pipelineIdentity;
+  return staticKeys || !identity
+    ? { provider: "gcp", method: "static-keys" }
+    : { provider: "gcp", method: "oidc", workloadIdentityProvider: identity.workloadIdentityProvider, serviceAccount: identity.serviceAccount };
+}
+
+/** Waits for both LoadBalancer services to have an address (host name on AWS, IP on GCP), then applies DNS. */
+function dnsUpdateScript(dnsStack: string, tf: (id: string, args: string) => string): string {
+  const lookups = Object.values(DNS_TARGET_VARIABLES).map(({ name, service }) => {
+    const [namespace, svc] = service.split("/");
+    return [
+      `${name}=""`,
+      `for attempt in $(seq 60); do`,
+      `  ${name}=$(kubectl -n ${namespace} get service ${svc} -o jsonpath='{.status.loadBalancer.ingress[0].hostname}{.status.loadBalancer.ingress[0].ip}' 2>/dev/null || true)`,
+      `  [ -n "$${name}" ] && break`,
+      `  sleep 10`,
+      `done`,
+      `[ -n "$${name}" ] || { echo "service ${service} has no external address after 10 minutes" >&2; exit 1; }`,
+    ].join("\n");
+  });
+  const vars = Object.values(DNS_TARGET_VARIABLES)
+    .map(({ name }) => `-var "${name}=$${name}"`)
+    .join(" ");
+  return [...lookups, tf(dnsStack, `init ${TERRAFORM_FLAGS}`), tf(dnsStack, `apply ${TERRAFORM_FLAGS} -auto-approve ${vars}`)].join("\n");
+}
+
+/** `flux bootstrap` for the CI's git host, skipped once the environment's flux-system directory is committed. */
+function fluxBootstrapScript(config: KkpConfig, env: EnvironmentConfig): string {
+  const path = REPOSITORY_PATHS.fluxCluster(env.name);
+  const bootstrap = (() => {
+    switch (config.ci.provider) {
+      case "github":
+        return `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${config.ci.github.owner} --repository=${config.ci.github.repository} --branch=main --path=${path} --personal=false`;
+    }
+  })();
+  return [
+    `if [ -d ${path}/flux-system ]; then`,
+    `  echo "Flux is already bootstrapped for ${env.name} (${path}/flux-system is committed); it manages itself from here."`,
+    `  exit 0`,
+    `fi`,
+    bootstrap,
+  ].join("\n");
+}

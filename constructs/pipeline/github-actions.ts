@@ -1,0 +1,179 @@
+/**
+ * Renders the pipeline model as a GitHub Actions workflow: a pure function from data to YAML text.
+ * Hardening is structural here: `permissions: {}` at the top and the least each job needs; third-party actions
+ * pinned to full commit SHAs from one table; `pull_request` only (forks get no secrets); event data reaches
+ * shell only through `env:`, never interpolated into a script; deploy jobs bound to a GitHub environment and
+ * serialized by a concurrency group that never cancels a running deployment.
+ */
+import { stringify } from "yaml";
+import type { Artifact, Job, Pipeline, Tool } from "./model";
+
+/** Every action the workflow uses, pinned to the commit of the release named beside it. */
+export const ACTIONS = {
+  checkout: { uses: "actions/checkout", sha: "11bd71901bbe5b1630ceea73d27597364c9af683", version: "v4.2.2" },
+  setupNode: { uses: "actions/setup-node", sha: "1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a", version: "v4.2.0" },
+  cache: { uses: "actions/cache", sha: "1bd1e32a3bdc45362d1e726936510720a7c30a57", version: "v4.2.0" },
+  uploadArtifact: { uses: "actions/upload-artifact", sha: "ea165f8d65b6e75b540449e92b4886f43607fa02", version: "v4.6.2" },
+  downloadArtifact: { uses: "actions/download-artifact", sha: "d3f86a106a0bac45b974a628896c90dbdf5c8093", version: "v4.3.0" },
+  setupTerraform: { uses: "hashicorp/setup-terraform", sha: "b9cd54a3c349d3f38e8881555d616ced269862dd", version: "v3.1.2" },
+  awsCredentials: { uses: "aws-actions/configure-aws-credentials", sha: "ececac1a45f3b08a01d2dd070d28d111c5fe6722", version: "v4.1.0" },
+  gcpAuth: { uses: "google-github-actions/auth", sha: "ba79af03959ebeac9769e648f473a284504d9193", version: "v2.1.10" },
+} as const;
+
+export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
+const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
+const TOOLS_DIR = "~/.kkp-tools/bin";
+const PLUGIN_CACHE = "~/.terraform.d/plugin-cache";
+
+type Yaml = Record<string, unknown>;
+
+function uses(action: keyof typeof ACTIONS, inputs?: Yaml, name?: string): Yaml {
+  const a = ACTIONS[action];
+  return { ...(name ? { name } : {}), uses: `${a.uses}@${a.sha}`, ...(inputs ? { with: inputs } : {}) };
+}
+
+export function renderGithubWorkflow(pipeline: Pipeline, header: string): string {
+  const workflow = {
+    name: `kkp ${pipeline.environment}`,
+    on: {
+      pull_request: { branches: [pipeline.mainBranch] },
+      push: { branches: [pipeline.mainBranch], paths: [...pipeline.changePaths, ".github/**"] },
+    },
+    permissions: {},
+    // Deployments of one environment queue behind each other and are never cancelled midway; a pull request's
+    // runs only replace that pull request's older runs.
+    concurrency: {
+      group: `kkp-${pipeline.environment}-\${{ github.event_name == 'push' && 'deploy' || github.ref }}`,
+      "cancel-in-progress": false,
+    },
+    env: { ...pipeline.env },
+    jobs: Object.fromEntries(pipeline.jobs.map((job) => [job.id, renderJob(pipeline, job)])),
+  };
+  const text = Object.values(ACTIONS).reduce(
+    (yaml, a) => yaml.split(`uses: ${a.uses}@${a.sha}\n`).join(`uses: ${a.uses}@${a.sha} # ${a.version}\n`),
+    stringify(workflow, { lineWidth: 0 }),
+  );
+  return `${header}${text}`;
+}
+
+function renderJob(pipeline: Pipeline, job: Job): Yaml {
+  const condition = jobCondition(job);
+  const oidc = job.cloudLogin && pipeline.cloud.method === "oidc";
+  return {
+    name: job.title,
+    "runs-on": pipeline.runner,
+    needs: [...job.needs, ...(job.after ?? [])].length > 0 ? [...job.needs, ...(job.after ?? [])] : undefined,
+    ...(condition ? { if: condition } : {}),
+    ...(job.environment ? { environment: job.environment } : {}),
+    permissions: {
+      contents: "read",
+      ...(oidc ? { "id-token": "write" } : {}),
+      ...(job.report ? { "pull-requests": "write" } : {}),
+    },
+    ...(job.sshAgent ? { env: { SSH_AUTH_SOCK } } : {}),
+    "timeout-minutes": job.environment ? 60 : 20,
+    steps: [
+      uses("checkout", { "persist-credentials": false }),
+      ...toolSteps(pipeline, job.tools),
+      ...(job.cloudLogin ? [cloudLoginStep(pipeline)] : []),
+      ...(job.sshAgent ? [sshAgentStep()] : []),
+      ...(job.downloads ? [download(job.downloads)] : []),
+      ...job.steps.map((s) => ({ name: s.name, run: s.run, ...secretEnv(job) })),
+      ...(job.report ? reportSteps(job.report) : []),
+      ...(job.uploads ? [upload(job.uploads)] : []),
+    ],
+  };
+}
+
+/** Jobs for main only run on push; soft dependencies may have been skipped without stopping the job. */
+function jobCondition(job: Job): string | undefined {
+  const parts: string[] = [];
+  if (!job.triggers.includes("change-request")) parts.push("github.event_name == 'push'");
+  if (job.after && job.after.length > 0) {
+    parts.unshift("!cancelled()");
+    for (const need of job.needs) parts.push(`needs.${need}.result == 'success'`);
+    for (const after of job.after) parts.push(`(needs.${after}.result == 'success' || needs.${after}.result == 'skipped')`);
+  }
+  return parts.length > 0 ? parts.join(" && ") : undefined;
+}
+
+function secretEnv(job: Job): Yaml {
+  const secrets = job.secrets.filter((s) => s.name !== "SSH_PRIVATE_KEY");
+  return secrets.length > 0 ? { env: Object.fromEntries(secrets.map((s) => [s.name, `\${{ secrets.${s.name} }}`])) } : {};
+}
+
+function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
+  const steps: Yaml[] = [];
+  const v = pipeline.tools;
+  if (tools.includes("node")) {
+    steps.push(uses("setupNode", { "node-version": v.node, cache: "npm" }));
+    steps.push({ name: "Install dependencies", run: "npm ci --no-audit --no-fund" });
+  }
+  if (tools.includes("terraform")) {
+    steps.push(uses("setupTerraform", { terraform_version: v.terraform, terraform_wrapper: false }));
+    steps.push({ name: "Prepare the provider cache", run: `mkdir -p ${PLUGIN_CACHE}\necho "TF_PLUGIN_CACHE_DIR=$HOME/.terraform.d/plugin-cache" >> "$GITHUB_ENV"` });
+    steps.push(uses("cache", { path: PLUGIN_CACHE, key: "terraform-providers-${{ runner.os }}-${{ hashFiles('package-lock.json') }}" }, "Cache Terraform providers"));
+  }
+  const versions: Partial<Record<Tool, string>> = {
+    kubeone: v.kubeone,
+    "kubermatic-installer": v.kubermatic,
+    kubectl: v.kubectl,
+    helm: v.helm,
+    flux: v.flux,
+  };
+  const binaries = tools.filter((t) => versions[t] !== undefined).map((t) => `${t}=${versions[t]}`);
+  if (binaries.length > 0) {
+    steps.push(uses("cache", { path: TOOLS_DIR, key: `kkp-tools-\${{ runner.os }}-${binaries.join("-")}` }, "Cache tools"));
+    steps.push({ name: "Install tools", run: `bash scripts/install-tools.sh ${binaries.join(" ")}\necho "$HOME/.kkp-tools/bin" >> "$GITHUB_PATH"` });
+  }
+  return steps;
+}
+
+function cloudLoginStep(pipeline: Pipeline): Yaml {
+  const cloud = pipeline.cloud;
+  if (cloud.provider === "aws") {
+    return cloud.method === "oidc"
+      ? uses("awsCredentials", { "role-to-assume": cloud.roleArn, "aws-region": cloud.region, "role-session-name": "kkp-pipeline" }, "Assume the pipeline's AWS role")
+      : uses(
+          "awsCredentials",
+          { "aws-access-key-id": "${{ secrets.AWS_ACCESS_KEY_ID }}", "aws-secret-access-key": "${{ secrets.AWS_SECRET_ACCESS_KEY }}", "aws-region": cloud.region },
+          "Use the pipeline's AWS keys",
+        );
+  }
+  return cloud.method === "oidc"
+    ? uses("gcpAuth", { workload_identity_provider: cloud.workloadIdentityProvider, service_account: cloud.serviceAccount }, "Impersonate the pipeline's service account")
+    : uses("gcpAuth", { credentials_json: "${{ secrets.GOOGLE_CREDENTIALS }}" }, "Use the pipeline's service account key");
+}
+
+function sshAgentStep(): Yaml {
+  return {
+    name: "Load the SSH key into an agent",
+    run: 'ssh-agent -a "$SSH_AUTH_SOCK" > /dev/null\nssh-add - <<< "$SSH_PRIVATE_KEY"',
+    env: { SSH_PRIVATE_KEY: "${{ secrets.SSH_PRIVATE_KEY }}" },
+  };
+}
+
+function reportSteps(file: string): Yaml[] {
+  return [
+    { name: "Show the plan in the job summary", run: `cat ${file} >> "$GITHUB_STEP_SUMMARY"` },
+    {
+      name: "Comment the plan on the pull request",
+      if: "github.event_name == 'pull_request'",
+      run: `gh pr comment "$PR_NUMBER" --body-file ${file} --edit-last || gh pr comment "$PR_NUMBER" --body-file ${file}`,
+      env: { GH_TOKEN: "${{ github.token }}", GH_REPO: "${{ github.repository }}", PR_NUMBER: "${{ github.event.pull_request.number }}" },
+    },
+  ];
+}
+
+function upload(artifact: Artifact): Yaml {
+  const excluded = (artifact.exclude ?? []).map((p) => `!${artifact.directory}/${p}`);
+  return uses(
+    "uploadArtifact",
+    { name: artifact.name, path: [artifact.directory, ...excluded].join("\n"), "include-hidden-files": true, "retention-days": 7, "if-no-files-found": "error" },
+    "Keep the plan for apply",
+  );
+}
+
+function download(artifact: Artifact): Yaml {
+  return uses("downloadArtifact", { name: artifact.name, path: artifact.directory }, "Fetch the saved plan");
+}

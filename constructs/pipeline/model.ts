@@ -1,0 +1,104 @@
+/**
+ * The delivery pipeline as provider-neutral data: jobs, their order, when they run, what they install, which
+ * secrets and artifacts they use, and their shell commands. Renderers (github-actions.ts, later GitLab and
+ * Bitbucket) turn it into a CI system's YAML; nothing here names a CI system's syntax.
+ */
+
+/** The two events of DESIGN.md §2: a pull/merge request against main, and a push to main. */
+export type Trigger = "change-request" | "main";
+
+export const JOB_IDS = [
+  "terraform-kkp-validate",
+  "terraform-kkp-dns-validate",
+  "terraform-backend-prepare",
+  "terraform-plan",
+  "terraform-apply",
+  "kubeone-apply",
+  "kkp-deploy",
+  "dns-update",
+  "flux-bootstrap",
+] as const;
+export type JobId = (typeof JOB_IDS)[number];
+
+/** Command-line tools a job needs besides the runner's own (git, curl, jq, the GitHub/GitLab CLIs). */
+export type Tool = "node" | "terraform" | "kubeone" | "kubermatic-installer" | "kubectl" | "helm" | "flux";
+
+export interface ToolVersions {
+  readonly terraform: string;
+  readonly node: string;
+  readonly kubeone: string;
+  readonly kubermatic: string;
+  readonly kubectl: string;
+  readonly helm: string;
+  readonly flux: string;
+}
+
+/** How jobs that touch the cloud obtain credentials. */
+export type CloudLogin =
+  | { readonly provider: "aws"; readonly region: string; readonly method: "oidc"; readonly roleArn: string }
+  | { readonly provider: "aws"; readonly region: string; readonly method: "static-keys" }
+  | { readonly provider: "gcp"; readonly method: "oidc"; readonly workloadIdentityProvider: string; readonly serviceAccount: string }
+  | { readonly provider: "gcp"; readonly method: "static-keys" };
+
+/** A CI secret exposed to a job's commands as an environment variable of the same name. */
+export interface Secret {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface Artifact {
+  readonly name: string;
+  /** Directory the artifact is uploaded from and downloaded to. */
+  readonly directory: string;
+  /** Paths below `directory` left out, e.g. provider binaries. */
+  readonly exclude?: readonly string[];
+}
+
+export interface Step {
+  readonly name: string;
+  /** Bash, run with `set -euo pipefail`. */
+  readonly run: string;
+}
+
+export interface Job {
+  readonly id: JobId;
+  readonly title: string;
+  readonly triggers: readonly Trigger[];
+  /** Jobs that must have succeeded. */
+  readonly needs: readonly JobId[];
+  /** Jobs waited for when they run at all; their being skipped (on the other trigger) is fine. */
+  readonly after?: readonly JobId[];
+  /** Deployment environment guarding the job with the environment's approvals. */
+  readonly environment?: string;
+  readonly tools: readonly Tool[];
+  readonly cloudLogin: boolean;
+  /** Load the SSH_PRIVATE_KEY secret into an SSH agent (KubeOne needs an agent socket). */
+  readonly sshAgent: boolean;
+  readonly secrets: readonly Secret[];
+  readonly downloads?: Artifact;
+  readonly uploads?: Artifact;
+  readonly steps: readonly Step[];
+  /** A Markdown file the job writes for reviewers: shown as the job's summary and on the change request. */
+  readonly report?: string;
+  readonly description: string;
+}
+
+export interface Pipeline {
+  readonly name: string;
+  readonly mainBranch: string;
+  /** A push to main runs the pipeline only when one of these paths changed (globs). */
+  readonly changePaths: readonly string[];
+  /** The environment this pipeline deploys; runs for it never overlap. */
+  readonly environment: string;
+  readonly runner: string;
+  readonly tools: ToolVersions;
+  readonly cloud: CloudLogin;
+  /** Variables set for every command, e.g. which config file the app reads. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly jobs: readonly Job[];
+}
+
+/** Jobs that run for a trigger, in pipeline order. */
+export function jobsFor(pipeline: Pipeline, trigger: Trigger): JobId[] {
+  return pipeline.jobs.filter((job) => job.triggers.includes(trigger)).map((job) => job.id);
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs pinned command-line tools into a directory (default ~/.kkp-tools/bin) that CI caches by version.
+#
+#   scripts/install-tools.sh [--dir DIR] kubeone=1.11.2 kubermatic-installer=v2.28.3 kubectl=v1.32.9 helm=v3.17.3 flux=2.6.4
+#
+# A tool already present at the wanted version (a cache hit) is not downloaded again. Downloads are checked
+# against the checksums their publishers release next to them.
+set -euo pipefail
+
+dir="$HOME/.kkp-tools/bin"
+if [[ "${1:-}" == "--dir" ]]; then dir="$2"; shift 2; fi
+mkdir -p "$dir"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+os=linux
+arch=amd64
+
+fetch() { curl -fsSL --retry 3 -o "$2" "$1"; }
+
+# verify FILE SUMS_FILE: the sums file lists "<sha256>  <name>"; the line for FILE's name must match.
+verify() {
+  local file="$1" sums="$2" name
+  name="$(basename "$file")"
+  grep -E "[[:space:]]\*?${name}\$" "$sums" | sed -E 's/^([0-9a-f]{64}).*/\1  '"$name"'/' >"$work/check"
+  [[ -s "$work/check" ]] || { echo "no checksum for $name" >&2; exit 1; }
+  (cd "$(dirname "$file")" && sha256sum -c "$work/check" >/dev/null)
+}
+
+stamp() { echo "$2" >"$dir/.$1.version"; }
+current() { [[ -x "$dir/$1" && "$(cat "$dir/.$1.version" 2>/dev/null)" == "$2" ]]; }
+
+for spec in "$@"; do
+  tool="${spec%%=*}"
+  version="${spec#*=}"
+  if current "$tool" "$version"; then
+    echo "$tool $version: cached"
+    continue
+  fi
+  case "$tool" in
+    kubectl)
+      fetch "https://dl.k8s.io/release/${version}/bin/${os}/${arch}/kubectl" "$work/kubectl"
+      fetch "https://dl.k8s.io/release/${version}/bin/${os}/${arch}/kubectl.sha256" "$work/kubectl.sha256"
+      echo "$(cat "$work/kubectl.sha256")  $work/kubectl" | sha256sum -c - >/dev/null
+      install -m 0755 "$work/kubectl" "$dir/kubectl"
+      ;;
+    helm)
+      archive="helm-${version}-${os}-${arch}.tar.gz"
+      fetch "https://get.helm.sh/${archive}" "$work/$archive"
+      fetch "https://get.helm.sh/${archive}.sha256sum" "$work/helm.sums"
+      verify "$work/$archive" "$work/helm.sums"
+      tar -xzf "$work/$archive" -C "$work"
+      install -m 0755 "$work/${os}-${arch}/helm" "$dir/helm"
+      ;;
+    flux)
+      v="${version#v}"
+      archive="flux_${v}_${os}_${arch}.tar.gz"
+      fetch "https://github.com/fluxcd/flux2/releases/download/v${v}/${archive}" "$work/$archive"
+      fetch "https://github.com/fluxcd/flux2/releases/download/v${v}/flux_${v}_checksums.txt" "$work/flux.sums"
+      verify "$work/$archive" "$work/flux.sums"
+      tar -xzf "$work/$archive" -C "$work" flux
+      install -m 0755 "$work/flux" "$dir/flux"
+      ;;
+    kubeone)
+      v="${version#v}"
+      archive="kubeone_${v}_${os}_${arch}.zip"
+      fetch "https://github.com/kubermatic/kubeone/releases/download/v${v}/${archive}" "$work/$archive"
+      fetch "https://github.com/kubermatic/kubeone/releases/download/v${v}/kubeone_${v}_checksums.txt" "$work/kubeone.sums"
+      verify "$work/$archive" "$work/kubeone.sums"
+      unzip -q -o "$work/$archive" kubeone -d "$work"
+      install -m 0755 "$work/kubeone" "$dir/kubeone"
+      ;;
+    kubermatic-installer)
+      v="v${version#v}"
+      archive="kubermatic-ce-${v}-${os}-${arch}.tar.gz"
+      fetch "https://github.com/kubermatic/kubermatic/releases/download/${v}/${archive}" "$work/$archive"
+      fetch "https://github.com/kubermatic/kubermatic/releases/download/${v}/sha256sums.txt" "$work/kkp.sums"
+      verify "$work/$archive" "$work/kkp.sums"
+      mkdir -p "$work/kkp"
+      tar -xzf "$work/$archive" -C "$work/kkp"
+      install -m 0755 "$work/kkp/kubermatic-installer" "$dir/kubermatic-installer"
+      ;;
+    *)
+      echo "unknown tool: $tool" >&2
+      exit 2
+      ;;
+  esac
+  stamp "$tool" "$version"
+  echo "$tool $version: installed"
+done

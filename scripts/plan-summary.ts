@@ -1,0 +1,10 @@
+/** Usage: npx tsx scripts/plan-summary.ts <stack> <plan.json>  — prints the plan's Markdown summary. */
+import { readFileSync } from "node:fs";
+import { planSummary } from "../constructs/pipeline/plan-summary";
+
+const [stack, file] = process.argv.slice(2);
+if (!stack || !file) {
+  process.stderr.write("usage: plan-summary <stack> <plan.json>\n");
+  process.exit(2);
+}
+process.stdout.write(planSummary(stack, JSON.parse(readFileSync(file, "utf8"))));

@@ -1,0 +1,51 @@
+/**
+ * Writes every repository file the CI stack manages.
+ *
+ *   npm run render                  write them into this repository
+ *   npm run render -- --out <dir>   write them below <dir> instead
+ *   npm run render -- --check       exit 1 when a committed file differs from what the code generates
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { ConfigError, loadConfigFile, PROJECT_ROOT } from "../config/load";
+import { repositoryFiles } from "../constructs/repository-files";
+
+function main(args: string[]): number {
+  const check = args.includes("--check");
+  const outIndex = args.indexOf("--out");
+  const out = outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? "") : PROJECT_ROOT;
+  if (outIndex >= 0 && !args[outIndex + 1]) {
+    process.stderr.write("--out needs a directory\n");
+    return 2;
+  }
+  const { config, file } = loadConfigFile();
+  const files = repositoryFiles({ config, configFile: path.relative(PROJECT_ROOT, file) });
+  const stale: string[] = [];
+  for (const [relative, content] of files) {
+    const target = path.join(out, relative);
+    if (check) {
+      if (!existsSync(target) || readFileSync(target, "utf8") !== content) stale.push(relative);
+      continue;
+    }
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), target) || target}\n`);
+  }
+  if (stale.length > 0) {
+    process.stderr.write(
+      `These generated files differ from what the code generates:\n${stale.map((f) => `  - ${f}`).join("\n")}\n` +
+        "Regenerate them with `npm run render` and commit the result (or apply the CI stack, which commits them).\n",
+    );
+    return 1;
+  }
+  if (check) process.stdout.write(`${files.size} generated file(s) are current\n`);
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,6 @@
+/** Stack IDs, which are also what `cdktf deploy <stack>` takes. */
+export const stackIds = {
+  state: "state",
+  cluster: (env: string) => `${env}-cluster`,
+  dns: (env: string) => `${env}-dns`,
+};
