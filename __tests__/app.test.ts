@@ -40,12 +40,13 @@ describe.each([
     expect(run.status).toBe(0);
   });
 
-  test("writes the state stack and one cluster and one DNS stack per environment", () => {
-    expect(stackIds).toEqual(["prod-cluster", "prod-dns", "state"]);
+  test("writes the state stack, the CI stack, and one cluster and one DNS stack per environment", () => {
+    expect(stackIds).toEqual(["ci", "prod-cluster", "prod-dns", "state"]);
   });
 
-  test("orders the stacks: state, then cluster, then DNS", () => {
+  test("orders the stacks: state, then CI and cluster, then DNS", () => {
     expect(manifest.stacks.state.dependencies).toEqual([]);
+    expect(manifest.stacks.ci.dependencies).toEqual(["state"]);
     expect(manifest.stacks["prod-cluster"].dependencies).toEqual(["state"]);
     expect(manifest.stacks["prod-dns"].dependencies).toEqual(["prod-cluster"]);
   });
@@ -55,7 +56,7 @@ describe.each([
     const backends = stackIds.map((id) => stacks[id].terraform.backend[backendType]);
     expect(backends.every((b) => b.bucket === (bucketResource.bucket ?? bucketResource.name))).toBe(true);
     expect(backends.map((b) => b.key ?? b.prefix)).toEqual(
-      backendType === "s3" ? ["prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"] : ["prod/cluster", "prod/dns", "state"],
+      backendType === "s3" ? ["ci.tfstate", "prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"] : ["ci", "prod/cluster", "prod/dns", "state"],
     );
   });
 
@@ -71,7 +72,7 @@ describe.each([
     for (const id of stackIds) {
       const stack = stacks[id];
       const text = JSON.stringify(stack);
-      for (const [, kind, type, name] of text.matchAll(/\$\{(data\.)?((?:aws|google)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\./g)) {
+      for (const [, kind, type, name] of text.matchAll(/\$\{(data\.)?((?:aws|google|github)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\./g)) {
         const block = kind ? stack.data : stack.resource;
         expect({ ref: `${kind ?? ""}${type}.${name}`, exists: Boolean(block?.[type]?.[name]) }).toEqual({ ref: `${kind ?? ""}${type}.${name}`, exists: true });
       }
@@ -82,7 +83,7 @@ describe.each([
     for (const id of stackIds) {
       const text = JSON.stringify(stacks[id]);
       expect(text).not.toContain(PROJECT_ROOT);
-      expect(text).not.toContain(tmpdir());
+      expect(text).not.toContain(path.dirname(run.outdir));
       expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     }
   });

@@ -15,8 +15,8 @@ describe.each(examples)("examples/%s", (file) => {
   const { config } = loadConfigFile(path.join(examplesDir, file));
   const stacks = synthAll(config);
 
-  test("synthesizes the state stack and a cluster and DNS stack per environment", () => {
-    const expected = ["state", ...config.environments.flatMap((e) => [`${e.name}-cluster`, `${e.name}-dns`])];
+  test("synthesizes the state and CI stacks and a cluster and DNS stack per environment", () => {
+    const expected = ["state", "ci", ...config.environments.flatMap((e) => [`${e.name}-cluster`, `${e.name}-dns`])];
     expect(Object.keys(stacks).sort()).toEqual(expected.sort());
   });
 });

@@ -76,6 +76,7 @@ describe("GCP state stack", () => {
     const stacks = gcpStacks();
     expect(Object.fromEntries(Object.entries(stacks).map(([id, s]) => [id, s.terraform.backend.gcs]))).toEqual({
       state: { bucket: bucket.name, prefix: "state" },
+      ci: { bucket: bucket.name, prefix: "ci" },
       "prod-cluster": { bucket: bucket.name, prefix: "prod/cluster" },
       "prod-dns": { bucket: bucket.name, prefix: "prod/dns" },
     });

@@ -43,9 +43,9 @@ export interface TerraformJson {
 }
 
 /** Synthesizes every stack of `config` with cdktf's validations on and returns each stack's Terraform JSON. */
-export function synthAll(config: KkpConfig): Record<string, TerraformJson> {
+export function synthAll(config: KkpConfig, configFile = "kkp.yaml"): Record<string, TerraformJson> {
   const app = Testing.app({ stackTraces: false });
-  defineStacks(app, config);
+  defineStacks(app, { config, configFile });
   const stacks = app.node.children as TerraformStack[];
   return Object.fromEntries(stacks.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack, true))]));
 }

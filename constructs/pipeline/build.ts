@@ -7,6 +7,7 @@ import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
 import { DNS_TARGET_VARIABLES } from "../../stacks/dns-stack";
 import { stackIds } from "../../stacks/ids";
 import type { CloudLogin, Job, Pipeline, Secret, Step } from "./model";
+import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
 
 /** Repository paths the jobs read; the repository-content generator writes them. */
 export const REPOSITORY_PATHS = {
@@ -31,15 +32,6 @@ const INFRASTRUCTURE_PATHS = [
   "kubeone/**",
   "kubermatic/**",
 ];
-
-export const SECRETS = {
-  sshPrivateKey: { name: "SSH_PRIVATE_KEY", description: "private half of ssh.publicKey; KubeOne reaches the nodes with it" },
-  kubeoneCredentials: {
-    name: "KUBEONE_CREDENTIALS",
-    description: "KubeOne credentials file (YAML) with long-lived cloud credentials that machine-controller and the cloud controller keep using inside the cluster",
-  },
-  fluxToken: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests" },
-} satisfies Record<string, Secret>;
 
 const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
 const PLAN_FILE = "plan.tfplan";
@@ -85,7 +77,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       tools: ["node", "terraform"],
       cloudLogin: false,
       sshAgent: false,
-      secrets: [],
       steps: [
         step("Test", "npm test"),
         step("Check the generated repository files", "npx tsx scripts/render.ts --check"),
@@ -102,7 +93,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       tools: ["node", "terraform"],
       cloudLogin: false,
       sshAgent: false,
-      secrets: [],
       steps: [synth, validate([dnsStack])],
     },
     {
@@ -114,7 +104,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       tools: ["node", "terraform"],
       cloudLogin: true,
       sshAgent: false,
-      secrets: [],
       steps: [synth, step("Create or update the state bucket", "bash scripts/bootstrap-state.sh")],
     },
     {
@@ -127,7 +116,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       tools: ["node", "terraform"],
       cloudLogin: true,
       sshAgent: false,
-      secrets: [],
       steps: [
         synth,
         step(
@@ -150,7 +138,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       needs: ["terraform-plan", "terraform-backend-prepare"],
       tools: ["terraform"],
       sshAgent: false,
-      secrets: [],
       downloads: { name: `plan-${env.name}`, directory: stackDir(clusterStack) },
       steps: [step("Apply", `${tf(clusterStack, `init ${TERRAFORM_FLAGS}`)}\n${tf(clusterStack, `apply ${TERRAFORM_FLAGS} ${PLAN_FILE}`)}`)],
     }),
@@ -161,7 +148,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       needs: ["terraform-apply"],
       tools: ["node", "terraform", "kubeone"],
       sshAgent: true,
-      secrets: [SECRETS.sshPrivateKey, SECRETS.kubeoneCredentials],
       steps: [
         synth,
         clusterAccess[0],
@@ -173,6 +159,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
             'printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials"',
             `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`,
           ].join("\n"),
+          [SECRETS.kubeoneCredentials],
         ),
       ],
     }),
@@ -183,7 +170,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       needs: ["kubeone-apply"],
       tools: ["node", "terraform", "kubeone", "kubectl", "helm", "kubermatic-installer"],
       sshAgent: true,
-      secrets: [SECRETS.sshPrivateKey],
       steps: [
         synth,
         ...clusterAccess,
@@ -208,7 +194,6 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       needs: ["kkp-deploy"],
       tools: ["node", "terraform", "kubeone", "kubectl"],
       sshAgent: true,
-      secrets: [SECRETS.sshPrivateKey],
       steps: [synth, ...clusterAccess, step("Apply the DNS stack", dnsUpdateScript(dnsStack, tf))],
     }),
     deployJob({
@@ -218,10 +203,13 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       needs: ["dns-update"],
       tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
       sshAgent: true,
-      secrets: [SECRETS.sshPrivateKey, SECRETS.fluxToken],
-      steps: [synth, ...clusterAccess, step("flux bootstrap", fluxBootstrapScript(config, env))],
+      steps: [synth, ...clusterAccess, step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken])],
     }),
   ];
+
+  const cloud = cloudLogin(config);
+  const jobSecrets = jobs.flatMap((job) => [...(job.sshAgent ? [SECRETS.sshPrivateKey] : []), ...job.steps.flatMap((s) => s.secrets ?? [])]);
+  const secrets = [...new Map([...jobSecrets, ...(cloud.method === "static-keys" ? CLOUD_KEY_SECRETS[cloud.provider] : [])].map((s) => [s.name, s])).values()];
 
   return {
     name: config.name,
@@ -230,14 +218,15 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
     environment: env.name,
     runner: config.pipeline.runner,
     tools: config.pipeline.tools,
-    cloud: cloudLogin(config),
+    cloud,
+    secrets,
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
     jobs,
   };
 }
 
-function step(name: string, run: string): Step {
-  return { name, run };
+function step(name: string, run: string, secrets?: readonly Secret[]): Step {
+  return secrets ? { name, run, secrets } : { name, run };
 }
 
 function storageClass(config: KkpConfig): string {

@@ -6,7 +6,8 @@
  * serialized by a concurrency group that never cancels a running deployment.
  */
 import { stringify } from "yaml";
-import type { Artifact, Job, Pipeline, Tool } from "./model";
+import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
+import type { Artifact, Job, Pipeline, Secret, Tool } from "./model";
 
 /** Every action the workflow uses, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
@@ -78,7 +79,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
       ...(job.cloudLogin ? [cloudLoginStep(pipeline)] : []),
       ...(job.sshAgent ? [sshAgentStep()] : []),
       ...(job.downloads ? [download(job.downloads)] : []),
-      ...job.steps.map((s) => ({ name: s.name, run: s.run, ...secretEnv(job) })),
+      ...job.steps.map((s) => ({ name: s.name, run: s.run, ...secretEnv(s.secrets ?? []) })),
       ...(job.report ? reportSteps(job.report) : []),
       ...(job.uploads ? [upload(job.uploads)] : []),
     ],
@@ -97,9 +98,12 @@ function jobCondition(job: Job): string | undefined {
   return parts.length > 0 ? parts.join(" && ") : undefined;
 }
 
-function secretEnv(job: Job): Yaml {
-  const secrets = job.secrets.filter((s) => s.name !== "SSH_PRIVATE_KEY");
-  return secrets.length > 0 ? { env: Object.fromEntries(secrets.map((s) => [s.name, `\${{ secrets.${s.name} }}`])) } : {};
+function secretRef(secret: Secret): string {
+  return `\${{ secrets.${secret.name} }}`;
+}
+
+function secretEnv(secrets: readonly Secret[]): Yaml {
+  return secrets.length > 0 ? { env: Object.fromEntries(secrets.map((s) => [s.name, secretRef(s)])) } : {};
 }
 
 function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
@@ -136,20 +140,20 @@ function cloudLoginStep(pipeline: Pipeline): Yaml {
       ? uses("awsCredentials", { "role-to-assume": cloud.roleArn, "aws-region": cloud.region, "role-session-name": "kkp-pipeline" }, "Assume the pipeline's AWS role")
       : uses(
           "awsCredentials",
-          { "aws-access-key-id": "${{ secrets.AWS_ACCESS_KEY_ID }}", "aws-secret-access-key": "${{ secrets.AWS_SECRET_ACCESS_KEY }}", "aws-region": cloud.region },
+          { "aws-access-key-id": secretRef(CLOUD_KEY_SECRETS.aws[0]), "aws-secret-access-key": secretRef(CLOUD_KEY_SECRETS.aws[1]), "aws-region": cloud.region },
           "Use the pipeline's AWS keys",
         );
   }
   return cloud.method === "oidc"
     ? uses("gcpAuth", { workload_identity_provider: cloud.workloadIdentityProvider, service_account: cloud.serviceAccount }, "Impersonate the pipeline's service account")
-    : uses("gcpAuth", { credentials_json: "${{ secrets.GOOGLE_CREDENTIALS }}" }, "Use the pipeline's service account key");
+    : uses("gcpAuth", { credentials_json: secretRef(CLOUD_KEY_SECRETS.gcp[0]) }, "Use the pipeline's service account key");
 }
 
 function sshAgentStep(): Yaml {
   return {
     name: "Load the SSH key into an agent",
-    run: 'ssh-agent -a "$SSH_AUTH_SOCK" > /dev/null\nssh-add - <<< "$SSH_PRIVATE_KEY"',
-    env: { SSH_PRIVATE_KEY: "${{ secrets.SSH_PRIVATE_KEY }}" },
+    run: `ssh-agent -a "$SSH_AUTH_SOCK" > /dev/null\nssh-add - <<< "$${SECRETS.sshPrivateKey.name}"`,
+    ...secretEnv([SECRETS.sshPrivateKey]),
   };
 }
 

@@ -58,6 +58,8 @@ export interface Step {
   readonly name: string;
   /** Bash, run with `set -euo pipefail`. */
   readonly run: string;
+  /** Secrets this step, and only this step, sees as environment variables. */
+  readonly secrets?: readonly Secret[];
 }
 
 export interface Job {
@@ -72,9 +74,8 @@ export interface Job {
   readonly environment?: string;
   readonly tools: readonly Tool[];
   readonly cloudLogin: boolean;
-  /** Load the SSH_PRIVATE_KEY secret into an SSH agent (KubeOne needs an agent socket). */
+  /** Load the SSH private key secret into an SSH agent (KubeOne needs an agent socket). */
   readonly sshAgent: boolean;
-  readonly secrets: readonly Secret[];
   readonly downloads?: Artifact;
   readonly uploads?: Artifact;
   readonly steps: readonly Step[];
@@ -93,6 +94,8 @@ export interface Pipeline {
   readonly runner: string;
   readonly tools: ToolVersions;
   readonly cloud: CloudLogin;
+  /** Every CI secret the pipeline reads: the CI stack creates exactly these. */
+  readonly secrets: readonly Secret[];
   /** Variables set for every command, e.g. which config file the app reads. */
   readonly env: Readonly<Record<string, string>>;
   readonly jobs: readonly Job[];

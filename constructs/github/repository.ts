@@ -1,0 +1,87 @@
+/**
+ * The GitHub side of the pipeline: the generated files committed to the repository, the Actions secrets fed
+ * from sensitive Terraform variables (never from a literal), one environment per infrastructure environment with
+ * its required reviewers, and branch protection on main requiring the checks pull requests run.
+ */
+import { ActionsSecret } from "@cdktf/provider-github/lib/actions-secret";
+import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
+import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
+import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
+import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
+import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
+import { TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import type { EnvironmentConfig } from "../../config/resolve";
+import type { Pipeline } from "../pipeline/model";
+
+/** `[skip ci]` keeps the commit from starting the workflow it just wrote; the next real change runs it. */
+export const COMMIT_MESSAGE = "chore(kkp-gitops): update generated files [skip ci]";
+
+export interface GithubRepositoryProps {
+  readonly repository: string;
+  readonly pipeline: Pipeline;
+  readonly files: ReadonlyMap<string, string>;
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/** The Terraform variable that carries a CI secret's value: `SSH_PRIVATE_KEY` -> `ssh_private_key`. */
+export function secretVariableName(secret: string): string {
+  return secret.toLowerCase();
+}
+
+export class GithubRepository extends Construct {
+  constructor(scope: Construct, id: string, props: GithubRepositoryProps) {
+    super(scope, id);
+    const { repository, pipeline } = props;
+
+    for (const [file, content] of props.files) {
+      new RepositoryFile(this, `file-${file}`, {
+        repository,
+        branch: pipeline.mainBranch,
+        file,
+        content,
+        commitMessage: COMMIT_MESSAGE,
+        overwriteOnCreate: true,
+      });
+    }
+
+    for (const secret of pipeline.secrets) {
+      const value = new TerraformVariable(this, secretVariableName(secret.name), {
+        type: "string",
+        sensitive: true,
+        nullable: false,
+        description: `Value of the Actions secret ${secret.name}: ${secret.description}`,
+      });
+      // A plain name, so that it is set as TF_VAR_ssh_private_key or -var ssh_private_key=...
+      value.overrideLogicalId(secretVariableName(secret.name));
+      new ActionsSecret(this, `secret-${secret.name}`, { repository, secretName: secret.name, plaintextValue: value.stringValue });
+    }
+
+    for (const env of props.environments) {
+      const users = env.reviewers.users.map((login) => Token.asNumber(new DataGithubUser(this, `reviewer-${env.name}-user-${login}`, { username: login }).id));
+      const teams = env.reviewers.teams.map((slug) => Token.asNumber(new DataGithubTeam(this, `reviewer-${env.name}-team-${slug}`, { slug }).id));
+      new RepositoryEnvironment(this, `environment-${env.name}`, {
+        repository,
+        environment: env.name,
+        preventSelfReview: users.length + teams.length > 0,
+        ...(users.length + teams.length > 0 ? { reviewers: [{ users, teams }] } : {}),
+        // Only the protected main branch deploys.
+        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      });
+    }
+
+    new BranchProtection(this, "main", {
+      repositoryId: repository,
+      pattern: pipeline.mainBranch,
+      requiredStatusChecks: [
+        { strict: true, contexts: pipeline.jobs.filter((job) => job.triggers.includes("change-request")).map((job) => job.title) },
+      ],
+      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+      requireConversationResolution: true,
+      allowsForcePushes: false,
+      allowsDeletions: false,
+      // Admins may bypass, so that this stack (run with an admin token) can commit the generated files to main.
+      enforceAdmins: false,
+    });
+  }
+}

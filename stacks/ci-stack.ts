@@ -1,0 +1,35 @@
+import { GithubProvider } from "@cdktf/provider-github/lib/provider";
+import { TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { KkpConfig } from "../config/resolve";
+import type { CloudTarget } from "../constructs/cloud";
+import { GithubRepository } from "../constructs/github/repository";
+import { buildPipeline } from "../constructs/pipeline/build";
+import { repositoryFiles } from "../constructs/repository-files";
+
+export interface CiStackProps {
+  readonly cloud: CloudTarget;
+  readonly config: KkpConfig;
+  /** The configuration file relative to the repository root. */
+  readonly configFile: string;
+}
+
+/**
+ * The CI system's side of the installation: deployed once by an admin (with a token that may administer the
+ * repository, in GITHUB_TOKEN), then again whenever the generated files change.
+ */
+export class CiStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: CiStackProps) {
+    super(scope, id);
+    const { config, configFile } = props;
+    props.cloud.stateStore.attach(this, "ci");
+    const pipeline = buildPipeline({ config, configFile });
+    const files = repositoryFiles({ config, configFile });
+    switch (config.ci.provider) {
+      case "github":
+        new GithubProvider(this, "github", { owner: config.ci.github.owner });
+        new GithubRepository(this, "repository", { repository: config.ci.github.repository, pipeline, files, environments: config.environments });
+        break;
+    }
+  }
+}
