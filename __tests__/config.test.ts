@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { configJsonSchema } from "../config/json-schema";
-import { configReferenceTable, REFERENCE_END, REFERENCE_START } from "../config/reference";
+import { readmeSections, withSections } from "../config/readme-sections";
 import { configPath, ConfigError, EXAMPLE_CONFIG, loadConfigFile, parseConfig, PROJECT_ROOT } from "../config/load";
 import { configErrorFor, configFrom, exampleText } from "./helpers";
 
@@ -235,10 +235,9 @@ describe("JSON Schema for editors", () => {
   });
 });
 
-describe("README configuration reference", () => {
-  test("matches the schema (regenerate with npm run docs)", () => {
+describe("README generated sections", () => {
+  test("the configuration reference and the pipeline diagram are current (regenerate with npm run docs)", () => {
     const readme = readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf(REFERENCE_START) + REFERENCE_START.length, readme.indexOf(REFERENCE_END));
-    expect(section.trim()).toBe(configReferenceTable());
+    expect(readme).toBe(withSections(readme, readmeSections(configFrom())));
   });
 });
