@@ -70,8 +70,8 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
   const jobs: Job[] = [
     {
       id: "terraform-kkp-validate",
-      title: "Validate the state and cluster stacks",
-      description: "project tests, cdktf synth, terraform validate of the state and cluster stacks",
+      title: "Validate the state, CI and cluster stacks",
+      description: "project tests, generated-files check, cdktf synth, terraform validate of the state, CI and cluster stacks",
       triggers: ["change-request", "main"],
       needs: [],
       tools: ["node", "terraform"],
@@ -81,7 +81,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
         step("Test", "npm test"),
         step("Check the generated repository files", "npx tsx scripts/render.ts --check"),
         synth,
-        validate([stackIds.state, clusterStack]),
+        validate([stackIds.state, stackIds.ci, clusterStack]),
       ],
     },
     {
