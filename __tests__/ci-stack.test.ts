@@ -21,10 +21,12 @@ describe("GitHub CI stack", () => {
     expect(parse(file.content).jobs["flux-bootstrap"]).toBeDefined();
   });
 
+  const allSecrets = (stack: typeof ci) => [...resources(stack, "github_actions_secret"), ...resources(stack, "github_actions_environment_secret")];
+
   test("creates exactly the Actions secrets the workflow reads, each fed from a sensitive variable", () => {
     const workflow = resources(ci, "github_repository_file")[0].content as string;
     const referenced = [...new Set([...workflow.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]))].sort();
-    const secrets = resources(ci, "github_actions_secret");
+    const secrets = allSecrets(ci);
     expect(secrets.map((s) => s.secret_name).sort()).toEqual(referenced);
     for (const secret of secrets) {
       const variable = secret.secret_name.toLowerCase();
@@ -35,12 +37,21 @@ describe("GitHub CI stack", () => {
     expect(referenced).toEqual(["FLUX_GITHUB_TOKEN", "KUBEONE_CREDENTIALS", "SSH_PRIVATE_KEY"]);
   });
 
+  test("stores the deploy secrets with the environment, out of reach of branches' workflows", () => {
+    expect(resources(ci, "github_actions_secret")).toEqual([]);
+    for (const secret of resources(ci, "github_actions_environment_secret")) {
+      expect(secret.environment).toMatch(/^\$\{github_repository_environment\.repository_environment-prod_\w+\.environment\}$/);
+    }
+  });
+
   test("adds the cloud keys as secrets only with static-key credentials", () => {
     const keyed = ciOf((c) => {
       delete c.cloud.aws.pipelineRoleArn;
       c.pipeline = { credentials: "static-keys" };
     });
-    expect(resources(keyed, "github_actions_secret").map((s) => s.secret_name).sort()).toEqual([
+    // Repository-wide: the plan job reads them on pull requests too, outside any environment.
+    expect(resources(keyed, "github_actions_secret").map((s) => s.secret_name).sort()).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    expect(allSecrets(keyed).map((s) => s.secret_name).sort()).toEqual([
       "AWS_ACCESS_KEY_ID",
       "AWS_SECRET_ACCESS_KEY",
       "FLUX_GITHUB_TOKEN",

@@ -105,8 +105,9 @@ describe("the GitHub Actions workflow", () => {
     expect(needs("terraform-apply")).toEqual(["terraform-plan", "terraform-backend-prepare"]);
     expect(needs("kubeone-apply")).toEqual(["terraform-apply"]);
     expect(needs("kkp-deploy")).toEqual(["kubeone-apply"]);
-    expect(needs("dns-update")).toEqual(["kkp-deploy"]);
-    expect(needs("flux-bootstrap")).toEqual(["dns-update"]);
+    // Flux delivers the Seed; only then does nodeport-proxy, the target of *.kubermatic.<domain>, exist.
+    expect(needs("flux-bootstrap")).toEqual(["kkp-deploy"]);
+    expect(needs("dns-update")).toEqual(["flux-bootstrap"]);
   });
 
   test("applies exactly the plan the plan job saved", () => {
@@ -212,7 +213,30 @@ describe("workflow hardening", () => {
 
   test("binds apply and every later job to the environment", () => {
     const bound = jobs.filter(([, job]) => job.environment === "prod").map(([id]) => id);
-    expect(bound).toEqual(["terraform-apply", "kubeone-apply", "kkp-deploy", "dns-update", "flux-bootstrap"]);
+    expect(bound).toEqual(["terraform-apply", "kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]);
+  });
+
+  test("reads deploy secrets only in jobs bound to the environment", () => {
+    const environmentSecrets = ["SSH_PRIVATE_KEY", "KUBEONE_CREDENTIALS", "FLUX_GITHUB_TOKEN"];
+    for (const [id, job] of jobs) {
+      const used = environmentSecrets.filter((name) => JSON.stringify(job).includes(`secrets.${name}`));
+      if (used.length > 0) expect({ id, environment: job.environment }).toEqual({ id, environment: "prod" });
+    }
+  });
+
+  test("runs every script with errexit, nounset and pipefail", () => {
+    expect(workflow.defaults).toEqual({ run: { shell: "bash --noprofile --norc -euo pipefail {0}" } });
+  });
+
+  test("uploads the saved plan only on push, where apply uses it", () => {
+    const upload = workflow.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(upload.if).toBe("github.event_name == 'push'");
+  });
+
+  test("points every tool at the fetched kubeconfig, and the installer at the release's charts", () => {
+    for (const id of ["kkp-deploy", "flux-bootstrap", "dns-update"]) expect(workflow.jobs[id].env.KUBECONFIG).toBe(".kkp/kubeconfig");
+    const run = workflow.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toContain('--charts-directory "$HOME/.kkp-tools/kubermatic/charts" --kubeconfig "$KUBECONFIG"');
   });
 
   test("assumes the AWS role by OIDC by default", () => {

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs pinned command-line tools into a directory (default ~/.kkp-tools/bin) that CI caches by version.
+# Installs pinned command-line tools below a directory (default ~/.kkp-tools) that CI caches by version:
+# binaries in bin/, the KKP release (installer and its Helm charts) in kubermatic/.
 #
 #   scripts/install-tools.sh [--dir DIR] kubeone=1.11.2 kubermatic-installer=v2.28.3 kubectl=v1.32.9 helm=v3.17.3 flux=2.6.4
 #
 # A tool already present at the wanted version (a cache hit) is not downloaded again. Downloads are checked
-# against the checksums their publishers release next to them.
+# against the checksums their publishers release next to them (KKP publishes none at the time of writing; its
+# archive is then only protected by TLS, and the script says so).
 set -euo pipefail
 
-dir="$HOME/.kkp-tools/bin"
-if [[ "${1:-}" == "--dir" ]]; then dir="$2"; shift 2; fi
+root="$HOME/.kkp-tools"
+if [[ "${1:-}" == "--dir" ]]; then root="$2"; shift 2; fi
+dir="$root/bin"
 mkdir -p "$dir"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -73,11 +76,16 @@ for spec in "$@"; do
       v="v${version#v}"
       archive="kubermatic-ce-${v}-${os}-${arch}.tar.gz"
       fetch "https://github.com/kubermatic/kubermatic/releases/download/${v}/${archive}" "$work/$archive"
-      fetch "https://github.com/kubermatic/kubermatic/releases/download/${v}/sha256sums.txt" "$work/kkp.sums"
-      verify "$work/$archive" "$work/kkp.sums"
-      mkdir -p "$work/kkp"
-      tar -xzf "$work/$archive" -C "$work/kkp"
-      install -m 0755 "$work/kkp/kubermatic-installer" "$dir/kubermatic-installer"
+      if fetch "https://github.com/kubermatic/kubermatic/releases/download/${v}/sha256sums.txt" "$work/kkp.sums" 2>/dev/null; then
+        verify "$work/$archive" "$work/kkp.sums"
+      else
+        echo "kubermatic-installer ${v}: the release publishes no checksums; relying on TLS only" >&2
+      fi
+      # The installer needs the release's charts next to it (--charts-directory).
+      rm -rf "$root/kubermatic"
+      mkdir -p "$root/kubermatic"
+      tar -xzf "$work/$archive" -C "$root/kubermatic"
+      ln -sf "$root/kubermatic/kubermatic-installer" "$dir/kubermatic-installer"
       ;;
     *)
       echo "unknown tool: $tool" >&2

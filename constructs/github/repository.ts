@@ -1,8 +1,10 @@
 /**
  * The GitHub side of the pipeline: the generated files committed to the repository, the Actions secrets fed
- * from sensitive Terraform variables (never from a literal), one environment per infrastructure environment with
- * its required reviewers, and branch protection on main requiring the checks pull requests run.
+ * from sensitive Terraform variables (never from a literal) and stored with the deployment environment wherever
+ * only deploy jobs read them, one environment per infrastructure environment with its required reviewers, and
+ * branch protection on main requiring the checks pull requests run.
  */
+import { ActionsEnvironmentSecret } from "@cdktf/provider-github/lib/actions-environment-secret";
 import { ActionsSecret } from "@cdktf/provider-github/lib/actions-secret";
 import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
@@ -45,6 +47,20 @@ export class GithubRepository extends Construct {
       });
     }
 
+    const environments = props.environments.map((env) => {
+      const users = env.reviewers.users.map((login) => Token.asNumber(new DataGithubUser(this, `reviewer-${env.name}-user-${login}`, { username: login }).id));
+      const teams = env.reviewers.teams.map((slug) => Token.asNumber(new DataGithubTeam(this, `reviewer-${env.name}-team-${slug}`, { slug }).id));
+      const resource = new RepositoryEnvironment(this, `environment-${env.name}`, {
+        repository,
+        environment: env.name,
+        preventSelfReview: users.length + teams.length > 0,
+        ...(users.length + teams.length > 0 ? { reviewers: [{ users, teams }] } : {}),
+        // Only the protected main branch deploys.
+        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      });
+      return { name: env.name, resource };
+    });
+
     for (const secret of pipeline.secrets) {
       const value = new TerraformVariable(this, secretVariableName(secret.name), {
         type: "string",
@@ -54,20 +70,19 @@ export class GithubRepository extends Construct {
       });
       // A plain name, so that it is set as TF_VAR_ssh_private_key or -var ssh_private_key=...
       value.overrideLogicalId(secretVariableName(secret.name));
-      new ActionsSecret(this, `secret-${secret.name}`, { repository, secretName: secret.name, plaintextValue: value.stringValue });
-    }
-
-    for (const env of props.environments) {
-      const users = env.reviewers.users.map((login) => Token.asNumber(new DataGithubUser(this, `reviewer-${env.name}-user-${login}`, { username: login }).id));
-      const teams = env.reviewers.teams.map((slug) => Token.asNumber(new DataGithubTeam(this, `reviewer-${env.name}-team-${slug}`, { slug }).id));
-      new RepositoryEnvironment(this, `environment-${env.name}`, {
-        repository,
-        environment: env.name,
-        preventSelfReview: users.length + teams.length > 0,
-        ...(users.length + teams.length > 0 ? { reviewers: [{ users, teams }] } : {}),
-        // Only the protected main branch deploys.
-        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
-      });
+      if (secret.scope === "repository") {
+        new ActionsSecret(this, `secret-${secret.name}`, { repository, secretName: secret.name, plaintextValue: value.stringValue });
+        continue;
+      }
+      for (const environment of environments) {
+        new ActionsEnvironmentSecret(this, `secret-${environment.name}-${secret.name}`, {
+          repository,
+          // The attribute, not the name: the secret is created after its environment.
+          environment: environment.resource.environment,
+          secretName: secret.name,
+          plaintextValue: value.stringValue,
+        });
+      }
     }
 
     new BranchProtection(this, "main", {

@@ -36,8 +36,10 @@ const INFRASTRUCTURE_PATHS = [
 const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
 const PLAN_FILE = "plan.tfplan";
 const PLAN_REPORT = "plan-summary.md";
-/** kubectl, helm, kubermatic-installer and flux all find the kubeconfig here without being told. */
-const KUBECONFIG = "$HOME/.kube/config";
+/** The kubeconfig of the cluster, inside the (throw-away) checkout; KUBECONFIG points every tool at it. */
+const KUBECONFIG = ".kkp/kubeconfig";
+/** Where the KKP release's charts are installed by scripts/install-tools.sh. */
+const KKP_CHARTS = "$HOME/.kkp-tools/kubermatic/charts";
 
 export interface PipelineSource {
   readonly config: KkpConfig;
@@ -62,10 +64,16 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
     step("Read the cluster stack's outputs", `${tf(clusterStack, `init ${TERRAFORM_FLAGS}`)}\n${tf(clusterStack, "output -json")} > tf.json`),
     step(
       "Fetch the kubeconfig",
-      `mkdir -p "$HOME/.kube"\nkubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "${KUBECONFIG}"\nchmod 600 "${KUBECONFIG}"`,
+      `mkdir -p "$(dirname "$KUBECONFIG")"\n(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG")`,
     ),
   ];
-  const deployJob = (job: Omit<Job, "triggers" | "environment" | "cloudLogin">): Job => ({ ...job, triggers: ["main"], environment: env.name, cloudLogin: true });
+  const deployJob = (job: Omit<Job, "triggers" | "environment" | "cloudLogin">): Job => ({
+    ...job,
+    triggers: ["main"],
+    environment: env.name,
+    cloudLogin: true,
+    ...(job.steps.includes(clusterAccess[1]) ? { env: { KUBECONFIG } } : {}),
+  });
 
   const jobs: Job[] = [
     {
@@ -178,32 +186,33 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
           [
             "kubectl create namespace kubermatic --dry-run=client -o yaml | kubectl apply -f -",
             `# The seed's kubeconfig, referenced by the Seed object Flux delivers.`,
-            `kubectl -n kubermatic create secret generic kubeconfig-kubermatic --from-file=kubeconfig="${KUBECONFIG}" --dry-run=client -o yaml | kubectl apply -f -`,
+            `kubectl -n kubermatic create secret generic kubeconfig-kubermatic --from-file=kubeconfig="$KUBECONFIG" --dry-run=client -o yaml | kubectl apply -f -`,
           ].join("\n"),
         ),
         step(
           "kubermatic-installer deploy",
-          `kubermatic-installer deploy --config ${REPOSITORY_PATHS.kkpConfiguration} --helm-values ${REPOSITORY_PATHS.kkpValues} --storageclass ${storageClass(config)}`,
+          `kubermatic-installer deploy --config ${REPOSITORY_PATHS.kkpConfiguration} --helm-values ${REPOSITORY_PATHS.kkpValues} --storageclass ${storageClass(config)} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`,
         ),
       ],
-    }),
-    deployJob({
-      id: "dns-update",
-      title: "Point DNS at KKP",
-      description: "read the LoadBalancer addresses from the cluster and apply the DNS stack",
-      needs: ["kkp-deploy"],
-      tools: ["node", "terraform", "kubeone", "kubectl"],
-      sshAgent: true,
-      steps: [synth, ...clusterAccess, step("Apply the DNS stack", dnsUpdateScript(dnsStack, tf))],
     }),
     deployJob({
       id: "flux-bootstrap",
       title: "Bootstrap Flux",
       description: "flux bootstrap for the environment's path; skipped when already bootstrapped",
-      needs: ["dns-update"],
+      needs: ["kkp-deploy"],
       tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
       sshAgent: true,
       steps: [synth, ...clusterAccess, step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken])],
+    }),
+    deployJob({
+      id: "dns-update",
+      title: "Point DNS at KKP",
+      description: "read the LoadBalancer addresses from the cluster and apply the DNS stack",
+      // nodeport-proxy exists only once the operator sees a Seed, and Flux delivers the Seed.
+      needs: ["flux-bootstrap"],
+      tools: ["node", "terraform", "kubeone", "kubectl"],
+      sshAgent: true,
+      steps: [synth, ...clusterAccess, step("Apply the DNS stack", dnsUpdateScript(dnsStack, tf))],
     }),
   ];
 
@@ -254,12 +263,12 @@ function dnsUpdateScript(dnsStack: string, tf: (id: string, args: string) => str
     const [namespace, svc] = service.split("/");
     return [
       `${name}=""`,
-      `for attempt in $(seq 60); do`,
+      `for attempt in $(seq 120); do`,
       `  ${name}=$(kubectl -n ${namespace} get service ${svc} -o jsonpath='{.status.loadBalancer.ingress[0].hostname}{.status.loadBalancer.ingress[0].ip}' 2>/dev/null || true)`,
       `  [ -n "$${name}" ] && break`,
       `  sleep 10`,
       `done`,
-      `[ -n "$${name}" ] || { echo "service ${service} has no external address after 10 minutes" >&2; exit 1; }`,
+      `[ -n "$${name}" ] || { echo "service ${service} has no external address after 20 minutes" >&2; exit 1; }`,
     ].join("\n");
   });
   const vars = Object.values(DNS_TARGET_VARIABLES)

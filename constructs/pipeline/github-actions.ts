@@ -23,7 +23,7 @@ export const ACTIONS = {
 
 export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
 const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
-const TOOLS_DIR = "~/.kkp-tools/bin";
+const TOOLS_DIR = "~/.kkp-tools";
 const PLUGIN_CACHE = "~/.terraform.d/plugin-cache";
 
 type Yaml = Record<string, unknown>;
@@ -48,6 +48,7 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
       "cancel-in-progress": false,
     },
     env: { ...pipeline.env },
+    defaults: { run: { shell: "bash --noprofile --norc -euo pipefail {0}" } },
     jobs: Object.fromEntries(pipeline.jobs.map((job) => [job.id, renderJob(pipeline, job)])),
   };
   const text = Object.values(ACTIONS).reduce(
@@ -71,7 +72,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
       ...(oidc ? { "id-token": "write" } : {}),
       ...(job.report ? { "pull-requests": "write" } : {}),
     },
-    ...(job.sshAgent ? { env: { SSH_AUTH_SOCK } } : {}),
+    ...(job.sshAgent || job.env ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...job.env } } : {}),
     "timeout-minutes": job.environment ? 60 : 20,
     steps: [
       uses("checkout", { "persist-credentials": false }),
@@ -81,7 +82,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
       ...(job.downloads ? [download(job.downloads)] : []),
       ...job.steps.map((s) => ({ name: s.name, run: s.run, ...secretEnv(s.secrets ?? []) })),
       ...(job.report ? reportSteps(job.report) : []),
-      ...(job.uploads ? [upload(job.uploads)] : []),
+      ...(job.uploads ? [upload(pipeline, job.uploads)] : []),
     ],
   };
 }
@@ -169,13 +170,19 @@ function reportSteps(file: string): Yaml[] {
   ];
 }
 
-function upload(artifact: Artifact): Yaml {
+/** Uploaded only on the events whose jobs download it: a saved plan holds sensitive values in clear text. */
+function upload(pipeline: Pipeline, artifact: Artifact): Yaml {
   const excluded = (artifact.exclude ?? []).map((p) => `!${artifact.directory}/${p}`);
-  return uses(
-    "uploadArtifact",
-    { name: artifact.name, path: [artifact.directory, ...excluded].join("\n"), "include-hidden-files": true, "retention-days": 7, "if-no-files-found": "error" },
-    "Keep the plan for apply",
-  );
+  const consumers = pipeline.jobs.filter((j) => j.downloads?.name === artifact.name);
+  const onlyOnPush = consumers.every((j) => !j.triggers.includes("change-request"));
+  return {
+    ...uses(
+      "uploadArtifact",
+      { name: artifact.name, path: [artifact.directory, ...excluded].join("\n"), "include-hidden-files": true, "retention-days": 7, "if-no-files-found": "error" },
+      "Keep the plan for apply",
+    ),
+    ...(onlyOnPush ? { if: "github.event_name == 'push'" } : {}),
+  };
 }
 
 function download(artifact: Artifact): Yaml {

@@ -7,6 +7,8 @@
 /** The two events of DESIGN.md §2: a pull/merge request against main, and a push to main. */
 export type Trigger = "change-request" | "main";
 
+/** The jobs in the order a push to main runs them. Flux comes before DNS: KKP's nodeport-proxy, which
+ * `*.kubermatic.<domain>` points at, exists only once the Seed that Flux delivers is in place. */
 export const JOB_IDS = [
   "terraform-kkp-validate",
   "terraform-kkp-dns-validate",
@@ -15,8 +17,8 @@ export const JOB_IDS = [
   "terraform-apply",
   "kubeone-apply",
   "kkp-deploy",
-  "dns-update",
   "flux-bootstrap",
+  "dns-update",
 ] as const;
 export type JobId = (typeof JOB_IDS)[number];
 
@@ -44,6 +46,11 @@ export type CloudLogin =
 export interface Secret {
   readonly name: string;
   readonly description: string;
+  /**
+   * `environment`: stored with the deployment environment, readable only by jobs bound to it (after its
+   * approvals), so a branch's edited workflow cannot read it. `repository`: readable by every job.
+   */
+  readonly scope: "environment" | "repository";
 }
 
 export interface Artifact {
@@ -68,6 +75,8 @@ export interface Job {
   readonly triggers: readonly Trigger[];
   /** Jobs that must have succeeded. */
   readonly needs: readonly JobId[];
+  /** Variables for every command of the job. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Jobs waited for when they run at all; their being skipped (on the other trigger) is fine. */
   readonly after?: readonly JobId[];
   /** Deployment environment guarding the job with the environment's approvals. */

@@ -31,6 +31,9 @@ export function planCounts(plan: PlanJson): PlanCounts {
   return { add, change, destroy };
 }
 
+/** Pull-request comments are capped at 65,536 characters; long resource lists are cut well below that. */
+const MAX_LISTED = 500;
+
 export function planSummary(stack: string, plan: PlanJson): string {
   const counts = planCounts(plan);
   const changed = (plan.resource_changes ?? []).flatMap((rc) => {
@@ -46,5 +49,6 @@ export function planSummary(stack: string, plan: PlanJson): string {
     "",
   ];
   if (changed.length === 0) return [...lines, "No changes.", ""].join("\n");
-  return [...lines, "<details><summary>Changed resources</summary>", "", "```diff", ...changed, "```", "", "</details>", ""].join("\n");
+  const listed = changed.length > MAX_LISTED ? [...changed.slice(0, MAX_LISTED), `... and ${changed.length - MAX_LISTED} more`] : changed;
+  return [...lines, "<details><summary>Changed resources</summary>", "", "```diff", ...listed, "```", "", "</details>", ""].join("\n");
 }
