@@ -33,6 +33,7 @@ const ciSchema = z
             .string()
             .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "must be a GitHub repository name such as kkp-gitops" })
             .describe("Repository holding this project, the pipeline and the Flux tree."),
+          personal: z.boolean().default(false).describe("The owner is a user account, not an organisation (flux bootstrap --personal). @default false"),
         }).describe("The GitHub repository the pipeline runs in."),
       }),
     ],

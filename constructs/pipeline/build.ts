@@ -283,7 +283,7 @@ function fluxBootstrapScript(config: KkpConfig, env: EnvironmentConfig): string 
   const bootstrap = (() => {
     switch (config.ci.provider) {
       case "github":
-        return `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${config.ci.github.owner} --repository=${config.ci.github.repository} --branch=main --path=${path} --personal=false`;
+        return `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${config.ci.github.owner} --repository=${config.ci.github.repository} --branch=main --path=${path} --personal=${config.ci.github.personal}`;
     }
   })();
   return [
