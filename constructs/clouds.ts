@@ -1,14 +1,20 @@
-/** Picks the CloudTarget for the configured cloud; each cloud adds one case here and a directory beside aws/. */
+/**
+ * Picks the CloudTarget for the configured cloud; each cloud adds one case here and a directory beside aws/.
+ * Targets are loaded on demand: a cloud's provider bindings cost a tenth of a second to load, so an AWS
+ * installation does not pay for Google's and vice versa.
+ */
 import type { KkpConfig } from "../config/resolve";
-import { AwsTarget } from "./aws/target";
 import type { CloudTarget } from "./cloud";
-import { GcpTarget } from "./gcp/target";
 
 export function cloudTargetFor(config: KkpConfig): CloudTarget {
   switch (config.cloud.provider) {
-    case "aws":
+    case "aws": {
+      const { AwsTarget } = require("./aws/target") as typeof import("./aws/target");
       return new AwsTarget(config, config.cloud.aws);
-    case "gcp":
+    }
+    case "gcp": {
+      const { GcpTarget } = require("./gcp/target") as typeof import("./gcp/target");
       return new GcpTarget(config, config.cloud.gcp);
+    }
   }
 }
