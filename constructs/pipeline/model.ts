@@ -125,8 +125,3 @@ export interface Pipeline {
 export function changePaths(pipeline: Pipeline): string[] {
   return [...new Set(CHANGE_SETS.flatMap((set) => pipeline.changeSets[set]))];
 }
-
-/** Jobs that run for a trigger, in pipeline order. */
-export function jobsFor(pipeline: Pipeline, trigger: Trigger): JobId[] {
-  return pipeline.jobs.filter((job) => job.triggers.includes(trigger)).map((job) => job.id);
-}
