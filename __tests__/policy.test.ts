@@ -1,0 +1,93 @@
+/**
+ * Policy checks on the synthesized Terraform JSON of every shipped example, in the spirit of checkov and tfsec.
+ * Each test's name says what it protects; each looks at resources by type, whatever construct made them.
+ */
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { loadConfigFile, PROJECT_ROOT } from "../config/load";
+import type { KkpConfig } from "../config/resolve";
+import { resources, synthAll, type TerraformJson } from "./helpers";
+
+const examplesDir = path.join(PROJECT_ROOT, "examples");
+const examples: Array<[string, KkpConfig]> = [
+  ["config/kkp.example.yaml", loadConfigFile(path.join(PROJECT_ROOT, "config", "kkp.example.yaml")).config],
+  ...readdirSync(examplesDir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f): [string, KkpConfig] => [`examples/${f}`, loadConfigFile(path.join(examplesDir, f)).config]),
+];
+
+const all = (stacks: Record<string, TerraformJson>, type: string) => Object.values(stacks).flatMap((stack) => resources(stack, type));
+const OPEN = "0.0.0.0/0";
+
+describe.each(examples)("%s", (_, config) => {
+  const stacks = synthAll(config);
+  const apiCidrs = new Set(config.access.apiCidrs);
+
+  test("state bucket: versioned, encrypted, not public, TLS-only, protected from destroy", () => {
+    const s3 = all(stacks, "aws_s3_bucket");
+    const gcs = all(stacks, "google_storage_bucket");
+    expect(s3.length + gcs.length).toBe(1);
+    for (const bucket of s3) {
+      expect(bucket.lifecycle?.prevent_destroy).toBe(true);
+      expect(all(stacks, "aws_s3_bucket_versioning")[0].versioning_configuration.status).toBe("Enabled");
+      expect(all(stacks, "aws_s3_bucket_server_side_encryption_configuration")[0].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toMatch(/^(aws:kms|AES256)$/);
+      expect(all(stacks, "aws_s3_bucket_public_access_block")[0]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+      const policy = JSON.parse(all(stacks, "aws_s3_bucket_policy")[0].policy);
+      expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
+    }
+    for (const bucket of gcs) {
+      // GCS encrypts at rest and serves only TLS; what can be set wrong is versioning and public access.
+      expect(bucket).toMatchObject({ versioning: { enabled: true }, public_access_prevention: "enforced", uniform_bucket_level_access: true, lifecycle: { prevent_destroy: true } });
+    }
+  });
+
+  test("instances: IMDSv2 only and encrypted disks on AWS; shielded, no default service account with full scopes on GCP", () => {
+    for (const instance of all(stacks, "aws_instance")) {
+      expect(instance.metadata_options.http_tokens).toBe("required");
+      expect(instance.root_block_device.encrypted).toBe(true);
+    }
+    for (const instance of all(stacks, "google_compute_instance")) {
+      expect(instance.shielded_instance_config.enable_secure_boot).toBe(true);
+      if (instance.service_account) {
+        expect(instance.service_account.email).toMatch(/google_service_account\./);
+        expect(instance.service_account.email).not.toMatch(/-compute@developer\.gserviceaccount\.com/);
+      }
+    }
+    for (const workers of Object.values<any>(stacks[`${config.environments[0].name}-cluster`].output!.kubeone_workers.value)) {
+      const spec = workers.providerSpec.cloudProviderSpec;
+      if ("ebsVolumeEncrypted" in spec) expect(spec.ebsVolumeEncrypted).toBe(true);
+      if ("assignPublicIP" in spec) expect(spec.assignPublicIP).toBe(false);
+      if ("assignPublicIPAddress" in spec) expect(spec.assignPublicIPAddress).toBe(false);
+    }
+  });
+
+  test("network: nothing open to 0.0.0.0/0 except the API when access.apiCidrs says so", () => {
+    const awsOpen = all(stacks, "aws_vpc_security_group_ingress_rule").filter((r) => r.cidr_ipv4 === OPEN);
+    for (const rule of awsOpen) {
+      expect(apiCidrs.has(OPEN)).toBe(true);
+      expect([rule.from_port, rule.to_port]).toEqual([6443, 6443]);
+    }
+    for (const rule of all(stacks, "google_compute_firewall")) expect(rule.source_ranges ?? []).not.toContain(OPEN);
+    for (const policy of all(stacks, "google_compute_security_policy")) {
+      const allowed = policy.rule.filter((r: any) => r.action === "allow").flatMap((r: any) => r.match.config.src_ip_ranges);
+      expect(allowed).not.toContain(OPEN);
+    }
+  });
+
+  test("IAM: no policy grants * on *, no primitive owner or editor role", () => {
+    for (const policy of [...all(stacks, "aws_iam_role_policy"), ...all(stacks, "aws_iam_policy")]) {
+      for (const statement of JSON.parse(policy.policy).Statement) {
+        const actions = [statement.Action].flat();
+        expect(actions.some((a: string) => a === "*" || a.endsWith(":*"))).toBe(false);
+      }
+    }
+    for (const member of all(stacks, "google_project_iam_member")) expect(member.role).not.toMatch(/^roles\/(owner|editor)$/);
+  });
+
+  test("secrets: every CI secret comes from a sensitive variable, none from a literal", () => {
+    for (const secret of [...all(stacks, "github_actions_secret"), ...all(stacks, "github_actions_environment_secret")]) {
+      expect(secret.plaintext_value).toMatch(/^\$\{var\.[a-z_]+\}$/);
+      expect(stacks.ci.variable![secret.plaintext_value.slice(6, -1)].sensitive).toBe(true);
+    }
+  });
+});
