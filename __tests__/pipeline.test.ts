@@ -344,6 +344,37 @@ describe("workflow hardening", () => {
   });
 });
 
+describe("safe re-runs", () => {
+  const workflow = workflowOf();
+  const scripts = Object.entries<any>(workflow.jobs).flatMap(([id, job]) => job.steps.filter((st: any) => st.run).map((st: any) => ({ id, run: st.run as string })));
+  const lines = scripts.flatMap(({ id, run }) => run.split("\n").map((line: string) => ({ id, line: line.trim() })));
+
+  test("every Terraform command that takes the state lock waits for it instead of failing", () => {
+    const locking = lines.filter(({ line }) => /terraform -chdir=\S+ (init|plan|apply)\b/.test(line) && !line.includes("-backend=false"));
+    expect(locking.length).toBeGreaterThan(5);
+    for (const { line } of locking) expect(line).toContain("-lock-timeout=5m");
+  });
+
+  test("Kubernetes objects are created so that a re-run updates instead of failing", () => {
+    const creates = lines.filter(({ line }) => line.includes("kubectl") && line.includes(" create "));
+    expect(creates.length).toBeGreaterThan(0);
+    for (const { line } of creates) expect(line).toMatch(/--dry-run=client -o yaml \| kubectl apply -f -$/);
+  });
+
+  test("the state backend is prepared by the idempotent bootstrap script, and Flux is bootstrapped once", () => {
+    expect(lines).toContainEqual({ id: "terraform-backend-prepare", line: "bash scripts/bootstrap-state.sh" });
+    expect(scripts.find((s) => s.id === "flux-bootstrap" && s.run.includes("flux bootstrap"))!.run).toMatch(/^if \[ -d flux\/clusters\/prod\/flux-system \]; then[\s\S]*exit 0\nfi\n/);
+  });
+
+  test("apply only ever applies a saved plan, so a stale plan fails instead of applying something unreviewed", () => {
+    const applies = lines.filter(({ line }) => /terraform -chdir=\S+ apply\b/.test(line));
+    for (const { id, line } of applies) {
+      if (id === "terraform-apply") expect(line).toMatch(/apply .* plan\.tfplan$/);
+      else expect(id).toBe("dns-update"); // the DNS stack is applied from the addresses read the moment before
+    }
+  });
+});
+
 describe("npm run render", () => {
   const render = (...args: string[]) =>
     spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, KKP_CONFIG: "" } });
