@@ -79,7 +79,6 @@ describe("configuration properties", () => {
   });
 
   test("generated valid configurations synthesize", () => {
-    jest.setTimeout(3_600_000);
     // Each synthesis takes about a quarter of a second: npm test samples 20 new ones per run; a deep run
     // (PROPERTY_SYNTH_RUNS=2000 npx jest __tests__/properties.test.ts) checks thousands.
     fc.assert(fc.property(validConfig, (data) => void synthAll(parseConfig(stringify(data)))), { numRuns: Number(process.env.PROPERTY_SYNTH_RUNS ?? 20) });
