@@ -79,8 +79,9 @@ describe("configuration properties", () => {
   });
 
   test("generated valid configurations synthesize", () => {
-    // Each synthesis takes about a quarter of a second: npm test samples 20 new ones per run; a deep run
-    // (PROPERTY_SYNTH_RUNS=2000 npx jest __tests__/properties.test.ts) checks thousands.
+    // Each synthesis takes about a quarter of a second, and cdktf keeps every token it creates in a
+    // process-wide registry, so one process cannot synthesize thousands (it ran out of a 4 GB heap after about
+    // seven minutes). npm test samples 20 new configurations per run; PROPERTY_SYNTH_RUNS asks for more.
     fc.assert(fc.property(validConfig, (data) => void synthAll(parseConfig(stringify(data)))), { numRuns: Number(process.env.PROPERTY_SYNTH_RUNS ?? 20) });
   });
 
