@@ -6,7 +6,7 @@
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
 import { DNS_TARGET_VARIABLES } from "../../stacks/dns-stack";
 import { stackIds } from "../../stacks/ids";
-import type { CloudLogin, Job, Pipeline, Secret, Step } from "./model";
+import { TOOLS_HOME, type CloudLogin, type Job, type Pipeline, type Secret, type Step } from "./model";
 import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
 
 /** Repository paths the jobs read; the repository-content generator writes them. */
@@ -40,7 +40,7 @@ const PLAN_REPORT = "plan-summary.md";
 /** The kubeconfig of the cluster, inside the (throw-away) checkout; KUBECONFIG points every tool at it. */
 const KUBECONFIG = ".kkp/kubeconfig";
 /** Where the KKP release's charts are installed by scripts/install-tools.sh. */
-const KKP_CHARTS = "$HOME/.kkp-tools/kubermatic/charts";
+const KKP_CHARTS = `$HOME/${TOOLS_HOME}/kubermatic/charts`;
 
 export interface PipelineSource {
   readonly config: KkpConfig;

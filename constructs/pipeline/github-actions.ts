@@ -7,7 +7,7 @@
  */
 import { stringify } from "yaml";
 import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
-import { CHANGE_SETS, changePaths, type Artifact, type Job, type Pipeline, type Secret, type Tool } from "./model";
+import { CHANGE_SETS, changePaths, TOOLS_HOME, type Artifact, type Job, type Pipeline, type Secret, type Tool } from "./model";
 
 /** Every action the workflow uses, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
@@ -23,8 +23,8 @@ export const ACTIONS = {
 
 export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
 const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
-const TOOLS_DIR = "~/.kkp-tools";
-const PLUGIN_CACHE = "~/.terraform.d/plugin-cache";
+/** Terraform's provider cache, relative to the home directory. */
+const PLUGIN_CACHE = ".terraform.d/plugin-cache";
 
 type Yaml = Record<string, unknown>;
 
@@ -140,8 +140,8 @@ function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
   }
   if (tools.includes("terraform")) {
     steps.push(uses("setupTerraform", { terraform_version: v.terraform, terraform_wrapper: false }));
-    steps.push({ name: "Prepare the provider cache", run: `mkdir -p ${PLUGIN_CACHE}\necho "TF_PLUGIN_CACHE_DIR=$HOME/.terraform.d/plugin-cache" >> "$GITHUB_ENV"` });
-    steps.push(uses("cache", { path: PLUGIN_CACHE, key: "terraform-providers-${{ runner.os }}-${{ hashFiles('package-lock.json') }}" }, "Cache Terraform providers"));
+    steps.push({ name: "Prepare the provider cache", run: `mkdir -p ~/${PLUGIN_CACHE}\necho "TF_PLUGIN_CACHE_DIR=$HOME/${PLUGIN_CACHE}" >> "$GITHUB_ENV"` });
+    steps.push(uses("cache", { path: `~/${PLUGIN_CACHE}`, key: "terraform-providers-${{ runner.os }}-${{ hashFiles('package-lock.json') }}" }, "Cache Terraform providers"));
   }
   const versions: Partial<Record<Tool, string>> = {
     kubeone: v.kubeone,
@@ -152,8 +152,8 @@ function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
   };
   const binaries = tools.filter((t) => versions[t] !== undefined).map((t) => `${t}=${versions[t]}`);
   if (binaries.length > 0) {
-    steps.push(uses("cache", { path: TOOLS_DIR, key: `kkp-tools-\${{ runner.os }}-${binaries.join("-")}` }, "Cache tools"));
-    steps.push({ name: "Install tools", run: `bash scripts/install-tools.sh ${binaries.join(" ")}\necho "$HOME/.kkp-tools/bin" >> "$GITHUB_PATH"` });
+    steps.push(uses("cache", { path: `~/${TOOLS_HOME}`, key: `kkp-tools-\${{ runner.os }}-${binaries.join("-")}` }, "Cache tools"));
+    steps.push({ name: "Install tools", run: `bash scripts/install-tools.sh ${binaries.join(" ")}\necho "$HOME/${TOOLS_HOME}/bin" >> "$GITHUB_PATH"` });
   }
   return steps;
 }

@@ -29,6 +29,9 @@ export type JobId = (typeof JOB_IDS)[number];
 export type ChangeSet = "infrastructure" | "kubeone" | "kubermatic";
 export const CHANGE_SETS: readonly ChangeSet[] = ["infrastructure", "kubeone", "kubermatic"];
 
+/** Where scripts/install-tools.sh installs tools, relative to the home directory: binaries in bin/, the KKP release in kubermatic/. */
+export const TOOLS_HOME = ".kkp-tools";
+
 /** Command-line tools a job needs besides the runner's own (git, curl, jq, the GitHub/GitLab CLIs). */
 export type Tool = "node" | "terraform" | "kubeone" | "kubermatic-installer" | "kubectl" | "helm" | "flux";
 
