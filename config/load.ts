@@ -33,8 +33,8 @@ export function configPath(env: NodeJS.ProcessEnv = process.env, root: string = 
 
 export interface LoadedConfig {
   readonly config: KkpConfig;
-  /** Absolute path of the file read. */
-  readonly file: string;
+  /** The file read, relative to the repository root: how the pipeline and the CI stack name it. */
+  readonly configFile: string;
   /** The file the configuration came from, relative to the working directory when inside it. */
   readonly source: string;
 }
@@ -49,7 +49,7 @@ export function loadConfigFile(file: string = configPath()): LoadedConfig {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
     throw new ConfigError(source, [`cannot read the configuration (${reason}); set KKP_CONFIG to an existing file`]);
   }
-  return { config: parseConfig(text, source), source, file: path.resolve(file) };
+  return { config: parseConfig(text, source), source, configFile: path.relative(PROJECT_ROOT, path.resolve(file)) };
 }
 
 /** Parses and validates configuration text; `source` names it in messages. */

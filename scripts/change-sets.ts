@@ -6,15 +6,13 @@
  * Everything counts as changed when <before> is unknown (a new branch, a force push, a shallow history).
  */
 import { execFileSync } from "node:child_process";
-import * as path from "node:path";
-import { loadConfigFile, PROJECT_ROOT } from "../config/load";
+import { loadConfigFile } from "../config/load";
 import { buildPipeline } from "../constructs/pipeline/build";
 import { matchesAny } from "../constructs/pipeline/globs";
 import { CHANGE_SETS } from "../constructs/pipeline/model";
 
 const [before, after] = process.argv.slice(2);
-const { config, file } = loadConfigFile();
-const pipeline = buildPipeline({ config, configFile: path.relative(PROJECT_ROOT, file) });
+const pipeline = buildPipeline(loadConfigFile());
 
 function changedFiles(): string[] | undefined {
   if (!before || /^0+$/.test(before)) return undefined;

@@ -19,8 +19,7 @@ function main(args: string[]): number {
     process.stderr.write("--out needs a directory\n");
     return 2;
   }
-  const { config, file } = loadConfigFile();
-  const files = repositoryFiles({ config, configFile: path.relative(PROJECT_ROOT, file) });
+  const files = repositoryFiles(loadConfigFile());
   const stale: string[] = [];
   for (const [relative, content] of files) {
     const target = path.join(out, relative);
