@@ -1,5 +1,4 @@
-import { TerraformVariable } from "cdktf";
-import { TerraformStack } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/resolve";
 import type { CloudTarget } from "../constructs/cloud";
