@@ -89,6 +89,9 @@ describe.each([
   });
 });
 
+/** The 1-based line of the embedded example that contains `text`. */
+const lineOf = (text: string) => exampleText.split("\n").findIndex((line) => line.includes(text)) + 1;
+
 describe("synthesizing a bad configuration", () => {
   test("fails with the problems listed, exit code 1, no stack trace and no output written", () => {
     const file = writeConfig(exampleText.replace("count: 3", "count: 2").replace("  zone: example.com", "  zone: example.com\n  zonee: x"));
@@ -97,8 +100,8 @@ describe("synthesizing a bad configuration", () => {
     expect(run.stderr).toBe(
       [
         `${file}: invalid configuration`,
-        "  - dns.zonee (line 28): unknown setting; did you mean 'zone'?",
-        "  - controlPlane.count (line 45): must be odd to keep etcd quorum (got 2); use 1, 3 or 5",
+        `  - dns.zonee (line ${lineOf("  zone: example.com") + 1}): unknown setting; did you mean 'zone'?`,
+        `  - controlPlane.count (line ${lineOf("count: 3") + 1}): must be odd to keep etcd quorum (got 2); use 1, 3 or 5`,
         "",
       ].join("\n"),
     );

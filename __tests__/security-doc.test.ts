@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
 import { buildPipeline } from "../constructs/pipeline/build";
 import { JOB_IDS } from "../constructs/pipeline/model";
-import { CLOUD_KEY_SECRETS } from "../constructs/pipeline/secrets";
+import { CLOUD_KEY_SECRETS, PRESET_SECRETS } from "../constructs/pipeline/secrets";
 import { configFrom } from "./helpers";
 
 const security = readFileSync(path.join(PROJECT_ROOT, "SECURITY.md"), "utf8");
@@ -13,7 +13,7 @@ const section = (title: string) => security.slice(security.indexOf(title), secur
 test("the secrets table lists every secret the pipeline can read, with its scope", () => {
   const pipeline = buildPipeline({ config: configFrom(), configFile: "kkp.yaml" });
   const table = section("## Where each secret lives");
-  for (const secret of [...pipeline.secrets, ...CLOUD_KEY_SECRETS.aws, ...CLOUD_KEY_SECRETS.gcp]) {
+  for (const secret of [...pipeline.secrets, ...CLOUD_KEY_SECRETS.aws, ...CLOUD_KEY_SECRETS.gcp, ...PRESET_SECRETS.gcp]) {
     const row = table.split("\n").find((line) => line.startsWith("| ") && line.includes(`\`${secret.name}\``));
     expect({ secret: secret.name, row: row !== undefined }).toEqual({ secret: secret.name, row: true });
     expect(row).toContain(secret.scope === "environment" ? "environment secret" : "repository secret");

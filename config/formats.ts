@@ -12,6 +12,13 @@ export const dnsName = z.string().refine(
   { error: "must be a lowercase DNS name with at least two labels, such as kkp.example.com (no scheme, no trailing dot)" },
 );
 
+/** An e-mail address as Let's Encrypt and Dex accept it, e.g. `admin@example.com`. */
+export const email = z
+  .string()
+  .regex(/^[A-Za-z0-9._%+-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, {
+    error: "must be an e-mail address such as admin@example.com",
+  });
+
 /** A short lowercase name usable in every cloud's resource names. */
 export function resourceName(maxLength: number) {
   return z

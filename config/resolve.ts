@@ -30,7 +30,8 @@ export interface MachineSizes {
 }
 
 /** The resolved configuration every stack and construct reads. */
-export interface KkpConfig extends Omit<ParsedConfig, "environments" | "state" | "controlPlane" | "bastion" | "workers"> {
+export interface KkpConfig extends Omit<ParsedConfig, "environments" | "state" | "controlPlane" | "bastion" | "workers" | "kkp"> {
+  readonly kkp: ParsedConfig["kkp"] & { readonly project: string };
   readonly state: ParsedConfig["state"] & { readonly bucketName: string };
   readonly controlPlane: ParsedConfig["controlPlane"] & { readonly machineType: string };
   readonly bastion: ParsedConfig["bastion"] & { readonly machineType: string };
@@ -79,6 +80,7 @@ export function resolveConfig(parsed: ParsedConfig): KkpConfig {
   const sizes = MACHINE_DEFAULTS[parsed.cloud.provider];
   return {
     ...parsed,
+    kkp: { ...parsed.kkp, project: parsed.kkp.project ?? parsed.name },
     state: { ...parsed.state, bucketName: parsed.state.bucketName ?? defaultBucketName(parsed) },
     controlPlane: { ...parsed.controlPlane, machineType: parsed.controlPlane.machineType ?? sizes.controlPlane },
     bastion: { ...parsed.bastion, machineType: parsed.bastion.machineType ?? sizes.bastion },

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { awsCloudSchema } from "./aws";
 import { gcpCloudSchema } from "./gcp";
 import { environmentDomain } from "./resolve";
-import { dnsName, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
+import { dnsName, email, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
 
 /** Installation names and environment names end up in resource names with cloud length limits. */
 export const MAX_NAME_LENGTH = 15;
@@ -75,6 +75,9 @@ export const DEFAULT_TOOLS = {
   flux: "2.6.4",
 } as const;
 
+/** A release KubeOne 1.11 and KKP 2.28 both support for the master cluster. */
+export const DEFAULT_KUBERNETES_VERSION = "1.32.9";
+
 const pipelineSchema = z
   .strictObject({
     credentials: z
@@ -120,9 +123,34 @@ export const configSchema = z
       })
       .default({ locking: "lockfile" })
       .describe("The Terraform state backend."),
+    kubernetes: z
+      .strictObject({
+        version: z
+          .string()
+          .regex(/^1\.\d{2}\.\d{1,2}$/, { error: "must be a Kubernetes patch release such as 1.32.9 (no leading v)" })
+          .default(DEFAULT_KUBERNETES_VERSION)
+          .describe(`Kubernetes version KubeOne installs on the KKP master cluster. @default ${DEFAULT_KUBERNETES_VERSION}`),
+      })
+      .default({ version: DEFAULT_KUBERNETES_VERSION })
+      .describe("The KKP master cluster's Kubernetes."),
     kkp: z
       .strictObject({
         domain: dnsName.describe("Domain KKP is served on, e.g. kkp.example.com; the dashboard lives at https://<domain>."),
+        adminEmail: email.describe(
+          "E-mail of the first KKP administrator: the Let's Encrypt account, the Dex login (its generated password is an output of the CI stack) and the owner of the project.",
+        ),
+        project: resourceName(MAX_NAME_LENGTH)
+          .optional()
+          .describe("Name of the KKP project Flux creates for the administrator. @default the installation name"),
+        monitoring: z
+          .boolean()
+          .default(false)
+          .describe("Deliver Prometheus, Grafana (at https://grafana.<domain>, login through Dex), node-exporter and kube-state-metrics with Flux. @default false"),
+        logging: z.boolean().default(false).describe("Deliver Loki and Grafana Alloy (collecting every pod's logs) with Flux. @default false"),
+        alerting: z
+          .boolean()
+          .default(false)
+          .describe("Deliver Alertmanager with Flux and point Prometheus at it; needs monitoring: true. @default false"),
       })
       .describe("Kubermatic Kubernetes Platform."),
     dns: z
@@ -259,6 +287,13 @@ export const configSchema = z
         });
       }
     });
+    if (config.kkp.alerting && !config.kkp.monitoring) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["kkp", "alerting"],
+        message: "needs kkp.monitoring: true, because Alertmanager receives its alerts from Prometheus; enable monitoring or disable alerting",
+      });
+    }
     if (!isInZone(config.kkp.domain, config.dns.zone)) {
       ctx.addIssue({
         code: "custom",

@@ -1,9 +1,15 @@
 /**
- * Every file the CI stack commits to the repository, generated from the configuration. `npm run render` writes
- * the same bytes for review and for CI systems without a Terraform provider; the validate job fails when a
- * committed copy differs.
+ * Every file the CI stack commits to the repository, generated from the configuration: the pipeline, the
+ * KubeOne manifest, the KKP installer's input per environment and the Flux tree per environment. `npm run
+ * render` writes the same bytes for review and for CI systems without a Terraform provider; the validate job
+ * fails when a committed copy differs.
  */
 import type { KkpConfig } from "../config/resolve";
+import { fluxTree } from "./content/flux";
+import { kubeoneManifest } from "./content/kubeone";
+import { kubermaticConfiguration, kubermaticValues } from "./content/kubermatic";
+import { REPOSITORY_PATHS } from "./content/paths";
+import { renderYaml } from "./content/yaml";
 import { buildPipeline } from "./pipeline/build";
 import { renderGithubWorkflow, WORKFLOW_PATH } from "./pipeline/github-actions";
 
@@ -20,9 +26,19 @@ export function generatedHeader(configFile: string): string {
 
 /** Repository path -> content, in a stable order. */
 export function repositoryFiles(source: RepositorySource): ReadonlyMap<string, string> {
-  const pipeline = buildPipeline(source);
-  switch (source.config.ci.provider) {
+  const { config } = source;
+  const header = generatedHeader(source.configFile);
+  const files = new Map<string, string>();
+  switch (config.ci.provider) {
     case "github":
-      return new Map([[WORKFLOW_PATH, renderGithubWorkflow(pipeline, generatedHeader(source.configFile))]]);
+      files.set(WORKFLOW_PATH, renderGithubWorkflow(buildPipeline(source), header));
+      break;
   }
+  files.set(REPOSITORY_PATHS.kubeoneManifest, renderYaml(header, [kubeoneManifest(config)]));
+  for (const env of config.environments) {
+    files.set(REPOSITORY_PATHS.kkpConfiguration(env.name), renderYaml(header, [kubermaticConfiguration(env)]));
+    files.set(REPOSITORY_PATHS.kkpValues(env.name), renderYaml(header, [kubermaticValues(config, env)]));
+    for (const file of fluxTree(config, env)) files.set(file.path, renderYaml(header, file.objects));
+  }
+  return files;
 }

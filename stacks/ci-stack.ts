@@ -3,6 +3,7 @@ import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { KkpConfig } from "../config/resolve";
 import type { CloudTarget } from "../constructs/cloud";
+import { GeneratedSecrets } from "../constructs/generated-secrets";
 import { GithubRepository } from "../constructs/github/repository";
 import { buildPipeline } from "../constructs/pipeline/build";
 import { repositoryFiles } from "../constructs/repository-files";
@@ -25,10 +26,11 @@ export class CiStack extends TerraformStack {
     props.cloud.stateStore.attach(this, "ci");
     const pipeline = buildPipeline({ config, configFile });
     const files = repositoryFiles({ config, configFile });
+    const generated = new GeneratedSecrets(this, "generated-secrets", { secrets: pipeline.secrets, environments: config.environments });
     switch (config.ci.provider) {
       case "github":
         new GithubProvider(this, "github", { owner: config.ci.github.owner });
-        new GithubRepository(this, "repository", { repository: config.ci.github.repository, pipeline, files, environments: config.environments });
+        new GithubRepository(this, "repository", { repository: config.ci.github.repository, pipeline, files, environments: config.environments, generated });
         break;
     }
   }

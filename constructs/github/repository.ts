@@ -14,7 +14,8 @@ import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../config/resolve";
-import type { Pipeline } from "../pipeline/model";
+import type { GeneratedSecrets } from "../generated-secrets";
+import type { Pipeline, Secret } from "../pipeline/model";
 
 /** `[skip ci]` keeps the commit from starting the workflow it just wrote; the next real change runs it. */
 export const COMMIT_MESSAGE = "chore(kkp-gitops): update generated files [skip ci]";
@@ -24,6 +25,8 @@ export interface GithubRepositoryProps {
   readonly pipeline: Pipeline;
   readonly files: ReadonlyMap<string, string>;
   readonly environments: readonly EnvironmentConfig[];
+  /** Values of the secrets the CI stack generates (those with `generated`). */
+  readonly generated: GeneratedSecrets;
 }
 
 /** The Terraform variable that carries a CI secret's value: `SSH_PRIVATE_KEY` -> `ssh_private_key`. */
@@ -61,7 +64,13 @@ export class GithubRepository extends Construct {
       return { name: env.name, resource };
     });
 
-    for (const secret of pipeline.secrets) {
+    for (const secret of pipeline.secrets.filter((s) => s.generated)) {
+      for (const environment of environments) {
+        this.environmentSecret(environment, secret, props.generated.value(secret, environment.name), repository);
+      }
+    }
+
+    for (const secret of pipeline.secrets.filter((s) => !s.generated)) {
       const value = new TerraformVariable(this, secretVariableName(secret.name), {
         type: "string",
         sensitive: true,
@@ -74,15 +83,7 @@ export class GithubRepository extends Construct {
         new ActionsSecret(this, `secret-${secret.name}`, { repository, secretName: secret.name, plaintextValue: value.stringValue });
         continue;
       }
-      for (const environment of environments) {
-        new ActionsEnvironmentSecret(this, `secret-${environment.name}-${secret.name}`, {
-          repository,
-          // The attribute, not the name: the secret is created after its environment.
-          environment: environment.resource.environment,
-          secretName: secret.name,
-          plaintextValue: value.stringValue,
-        });
-      }
+      for (const environment of environments) this.environmentSecret(environment, secret, value.stringValue, repository);
     }
 
     new BranchProtection(this, "main", {
@@ -97,6 +98,16 @@ export class GithubRepository extends Construct {
       allowsDeletions: false,
       // Admins may bypass, so that this stack (run with an admin token) can commit the generated files to main.
       enforceAdmins: false,
+    });
+  }
+
+  private environmentSecret(environment: { name: string; resource: RepositoryEnvironment }, secret: Secret, value: string, repository: string): void {
+    new ActionsEnvironmentSecret(this, `secret-${environment.name}-${secret.name}`, {
+      repository,
+      // The attribute, not the name: the secret is created after its environment.
+      environment: environment.resource.environment,
+      secretName: secret.name,
+      plaintextValue: value,
     });
   }
 }

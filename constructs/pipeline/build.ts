@@ -6,16 +6,12 @@
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
 import { DNS_TARGET_VARIABLES } from "../../stacks/dns-stack";
 import { stackIds } from "../../stacks/ids";
+import { installerSecrets } from "../content/kubermatic";
+import { REPOSITORY_PATHS } from "../content/paths";
+import { GRAFANA_OAUTH_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { TOOLS_HOME, type CloudLogin, type Job, type Pipeline, type Secret, type Step } from "./model";
-import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
+import { CLOUD_KEY_SECRETS, GRAFANA_CLIENT_SECRET, PRESET_SECRETS, SECRETS } from "./secrets";
 
-/** Repository paths the jobs read; the repository-content generator writes them. */
-export const REPOSITORY_PATHS = {
-  kubeoneManifest: "kubeone/kubeone.yaml",
-  kkpConfiguration: "kubermatic/kubermatic.yaml",
-  kkpValues: "kubermatic/values.yaml",
-  fluxCluster: (env: string) => `flux/clusters/${env}`,
-};
 
 /** The infrastructure code and its inputs. */
 const INFRASTRUCTURE_PATHS = [
@@ -193,14 +189,25 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
         step(
           "Create the secrets KKP needs",
           [
-            "kubectl create namespace kubermatic --dry-run=client -o yaml | kubectl apply -f -",
-            `# The seed's kubeconfig, referenced by the Seed object Flux delivers.`,
-            `kubectl -n kubermatic create secret generic kubeconfig-kubermatic --from-file=kubeconfig="$KUBECONFIG" --dry-run=client -o yaml | kubectl apply -f -`,
+            "# The seed's kubeconfig, referenced by the Seed object Flux delivers.",
+            applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", '"$KUBECONFIG"']]),
+            ...(config.kkp.monitoring
+              ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
+              : []),
           ].join("\n"),
+          config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : undefined,
         ),
         step(
           "kubermatic-installer deploy",
-          `kubermatic-installer deploy --config ${REPOSITORY_PATHS.kkpConfiguration} --helm-values ${REPOSITORY_PATHS.kkpValues} --storageclass ${storageClass(config)} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`,
+          [
+            "# The committed files hold ${NAME} placeholders; fill them from CI secrets in a private directory.",
+            'filled="$(mktemp -d)"',
+            'trap \'rm -rf "$filled"\' EXIT',
+            `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kkpConfiguration(env.name)} "$filled/kubermatic.yaml"`,
+            `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kkpValues(env.name)} "$filled/values.yaml"`,
+            `kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass ${storageClass(config)} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`,
+          ].join("\n"),
+          installerSecrets(config),
         ),
       ],
     }),
@@ -212,7 +219,19 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       after: ["kkp-deploy"],
       tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
       sshAgent: true,
-      steps: [synth, ...clusterAccess, step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken])],
+      steps: [
+        synth,
+        ...clusterAccess,
+        step(
+          "Create the secrets Flux substitutes",
+          [
+            "# The Preset's cloud credentials; the Flux tree holds only ${NAME} placeholders for them.",
+            applySecretFromEnv("flux-system", PRESET_CREDENTIALS_SECRET, PRESET_SECRETS[config.cloud.provider].map((secret) => [secret.name, secret])),
+          ].join("\n"),
+          PRESET_SECRETS[config.cloud.provider],
+        ),
+        step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken]),
+      ],
     }),
     deployJob({
       id: "dns-update",
@@ -248,6 +267,34 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
     jobs,
   };
+}
+
+/**
+ * Creates or updates a Secret without a value ever reaching a command line: each key is read from a file
+ * (`--from-file`), and `kubectl apply` makes a re-run converge instead of failing on "already exists".
+ */
+function applySecret(namespace: string, name: string, files: ReadonlyArray<readonly [key: string, file: string]>): string {
+  const from = files.map(([key, file]) => `--from-file=${key}=${file}`).join(" ");
+  return [
+    `kubectl create namespace ${namespace} --dry-run=client -o yaml | kubectl apply -f -`,
+    `kubectl -n ${namespace} create secret generic ${name} ${from} --dry-run=client -o yaml | kubectl apply -f -`,
+  ].join("\n");
+}
+
+/** `applySecret` with each key taken from a CI secret's environment variable, through a private temp file. */
+function applySecretFromEnv(namespace: string, name: string, keys: ReadonlyArray<readonly [key: string, secret: Secret]>): string {
+  return [
+    "(",
+    "  umask 077",
+    '  values="$(mktemp -d)"',
+    '  trap \'rm -rf "$values"\' EXIT',
+    ...keys.map(([, secret]) => `  : "\${${secret.name}:?is empty: set this CI secret (README, one-time setup)}"`),
+    ...keys.map(([key, secret]) => `  printf '%s' "$${secret.name}" > "$values/${key}"`),
+    ...applySecret(namespace, name, keys.map(([key]) => [key, `"$values/${key}"`]))
+      .split("\n")
+      .map((line) => `  ${line}`),
+    ")",
+  ].join("\n");
 }
 
 function step(name: string, run: string, secrets?: readonly Secret[]): Step {

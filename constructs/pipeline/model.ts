@@ -61,6 +61,11 @@ export interface Secret {
    * approvals), so a branch's edited workflow cannot read it. `repository`: readable by every job.
    */
   readonly scope: "environment" | "repository";
+  /**
+   * Produced by Terraform in the CI stack (one value per environment) instead of supplied by an admin:
+   * a random password, a random UUID, or the bcrypt hash of the administrator's generated password.
+   */
+  readonly generated?: { readonly kind: "password"; readonly length: number } | { readonly kind: "uuid" } | { readonly kind: "admin-password-hash" };
 }
 
 export interface Artifact {
