@@ -248,9 +248,12 @@ describe("filling placeholders (scripts/fill-secrets.ts)", () => {
   });
 
   test("refuses to fill when a secret is unset or empty, naming it and how to provide it", () => {
-    const { KKP_TELEMETRY_UUID: _, ...withoutUuid } = { ...secretEnv, KKP_ISSUER_COOKIE_KEY: "" };
-    expect(() => fillPlaceholders(values, withoutUuid, "values.yaml")).toThrow(MissingSecretError);
-    expect(() => fillPlaceholders(values, withoutUuid, "values.yaml")).toThrow(/^values\.yaml needs KKP_TELEMETRY_UUID, which is not set\. .*apply it/);
+    const incomplete: Record<string, string> = { ...secretEnv, KKP_DASHBOARD_CLIENT_SECRET: "" };
+    delete incomplete.KKP_TELEMETRY_UUID;
+    expect(() => fillPlaceholders(values, incomplete, "values.yaml")).toThrow(MissingSecretError);
+    expect(() => fillPlaceholders(values, incomplete, "values.yaml")).toThrow(
+      /^values\.yaml needs KKP_DASHBOARD_CLIENT_SECRET, KKP_TELEMETRY_UUID, which are not set\. .*apply it/,
+    );
   });
 
   const run = (env: Record<string, string>, input: string, output: string) =>
@@ -270,5 +273,20 @@ describe("filling placeholders (scripts/fill-secrets.ts)", () => {
     expect(missing.stderr).toMatch(new RegExp(`^${input.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} needs KKP_`));
     expect(missing.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(path.join(dir, "never.yaml"))).toBe(false);
+  });
+});
+
+describe("npm run render -- --out <dir> on the GCP example", () => {
+  test("writes the KubeOne, KKP and Flux files, exactly as the CI stack commits them", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "kkp-render-gcp-"));
+    const render = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", "--out", out], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, KKP_CONFIG: "examples/gcp-github.yaml" },
+    });
+    expect([render.status, render.stderr]).toEqual([0, ""]);
+    const expected = repositoryFiles({ config: configFrom(undefined, gcpExampleText), configFile: "examples/gcp-github.yaml" });
+    for (const [file, content] of expected) expect({ file, same: readFileSync(path.join(out, file), "utf8") === content }).toEqual({ file, same: true });
+    expect([...expected.keys()]).toEqual(expect.arrayContaining(["kubeone/kubeone.yaml", "kubermatic/prod/values.yaml", "flux/clusters/prod/kkp/logging/loki.yaml"]));
   });
 });
