@@ -19,6 +19,12 @@ describe("configuration defaults", () => {
     expect(config.cloud.provider === "aws" && config.cloud.aws.vpc.cidr).toBe("10.0.0.0/16");
   });
 
+  test("Kubernetes version, project and optional components default sensibly", () => {
+    const config = configFrom((c) => delete c.kkp.monitoring);
+    expect(config.kubernetes.version).toBe("1.32.9");
+    expect(config.kkp).toMatchObject({ project: "kkp", monitoring: false, logging: false, alerting: false });
+  });
+
   test("one environment by default, serving kkp.domain", () => {
     expect(configFrom().environments).toEqual([
       { name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod", reviewers: { users: [], teams: [] } },
@@ -168,6 +174,25 @@ describe("bad configuration", () => {
   test("fails on a malformed tool version", () => {
     expect(configErrorFor((c) => (c.pipeline = { tools: { kubeone: "latest" } }))).toContain(
       'pipeline.tools.kubeone: must be a version such as 1.11.2 (got "latest")',
+    );
+  });
+
+  test("fails without the administrator's e-mail, or with a malformed one", () => {
+    expect(configErrorFor((c) => delete c.kkp.adminEmail)).toContain("kkp.adminEmail: is required but missing; add it (see config/kkp.example.yaml)");
+    expect(configErrorFor((c) => (c.kkp.adminEmail = "admin at example.com"))).toContain(
+      'kkp.adminEmail: must be an e-mail address such as admin@example.com (got "admin at example.com")',
+    );
+  });
+
+  test("fails on alerting without monitoring, saying why", () => {
+    expect(configErrorFor((c) => Object.assign(c.kkp, { monitoring: false, alerting: true }))).toContain(
+      "kkp.alerting: needs kkp.monitoring: true, because Alertmanager receives its alerts from Prometheus; enable monitoring or disable alerting",
+    );
+  });
+
+  test("fails on a Kubernetes version that is not a plain patch release", () => {
+    expect(configErrorFor((c) => (c.kubernetes = { version: "v1.32.9" }))).toContain(
+      'kubernetes.version: must be a Kubernetes patch release such as 1.32.9 (no leading v) (got "v1.32.9")',
     );
   });
 
