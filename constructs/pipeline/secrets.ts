@@ -26,30 +26,14 @@ export const CLOUD_KEY_SECRETS: Record<CloudLogin["provider"], readonly Secret[]
  * directory just before the installer reads them.
  */
 export const KKP_SECRETS = {
-  issuerClientSecret: {
-    name: "KKP_ISSUER_CLIENT_SECRET",
-    description: "secret of the Dex client kubermaticIssuer, also spec.auth.issuerClientSecret of the KubermaticConfiguration",
-    scope: "environment",
-    generated: { kind: "password", length: 32 },
-  },
-  issuerCookieKey: {
-    name: "KKP_ISSUER_COOKIE_KEY",
-    description: "spec.auth.issuerCookieKey: signs the OIDC issuer's cookies",
-    scope: "environment",
-    generated: { kind: "password", length: 32 },
-  },
-  serviceAccountKey: {
-    name: "KKP_SERVICE_ACCOUNT_KEY",
-    description: "spec.auth.serviceAccountKey: signs the tokens of KKP service accounts",
-    scope: "environment",
-    generated: { kind: "password", length: 32 },
-  },
-  dashboardClientSecret: {
-    name: "KKP_DASHBOARD_CLIENT_SECRET",
-    description: "secret of the Dex client kubermatic (the dashboard)",
-    scope: "environment",
-    generated: { kind: "password", length: 32 },
-  },
+  issuerClientSecret: generatedPassword(
+    "KKP_ISSUER_CLIENT_SECRET",
+    "secret of the Dex client kubermaticIssuer, also spec.auth.issuerClientSecret of the KubermaticConfiguration",
+  ),
+  issuerCookieKey: generatedPassword("KKP_ISSUER_COOKIE_KEY", "spec.auth.issuerCookieKey: signs the OIDC issuer's cookies"),
+  // The installer rejects a service account key shorter than 32 characters.
+  serviceAccountKey: generatedPassword("KKP_SERVICE_ACCOUNT_KEY", "spec.auth.serviceAccountKey: signs the tokens of KKP service accounts"),
+  dashboardClientSecret: generatedPassword("KKP_DASHBOARD_CLIENT_SECRET", "secret of the Dex client kubermatic (the dashboard)"),
   telemetryUuid: { name: "KKP_TELEMETRY_UUID", description: "telemetry.uuid: identifies this installation in KKP's telemetry", scope: "environment", generated: { kind: "uuid" } },
   adminPasswordHash: {
     name: "KKP_ADMIN_PASSWORD_HASH",
@@ -60,12 +44,12 @@ export const KKP_SECRETS = {
 } satisfies Record<string, Secret>;
 
 /** The Dex client Grafana logs in with, generated like the others; only with `kkp.monitoring`. */
-export const GRAFANA_CLIENT_SECRET: Secret = {
-  name: "KKP_GRAFANA_CLIENT_SECRET",
-  description: "secret of the Dex client grafana, for the Grafana login",
-  scope: "environment",
-  generated: { kind: "password", length: 32 },
-};
+export const GRAFANA_CLIENT_SECRET: Secret = generatedPassword("KKP_GRAFANA_CLIENT_SECRET", "secret of the Dex client grafana, for the Grafana login");
+
+/** A 32-character random password the CI stack generates per environment. */
+function generatedPassword(name: string, description: string): Secret {
+  return { name, description, scope: "environment", generated: { kind: "password", length: 32 } };
+}
 
 /**
  * The cloud credentials of the KKP Preset that user clusters are created with. Admin-supplied: the Flux tree
