@@ -3,65 +3,13 @@
  * synthesize; generated mistakes are rejected with a message that names the setting, and nothing else escapes.
  */
 import fc from "fast-check";
-import { parse, stringify } from "yaml";
-import { ConfigError, parseConfig } from "../config/load";
-import { exampleText, gcpExampleText, synthAll } from "./helpers";
-
-const label = fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/);
-const cidr = fc
-  .tuple(fc.integer({ min: 1, max: 223 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom(8, 16, 24, 32))
-  .map(([a, b, prefix]) => (prefix === 8 ? `${a}.0.0.0/8` : prefix === 16 ? `${a}.${b}.0.0/16` : prefix === 24 ? `${a}.${b}.7.0/24` : `${a}.${b}.7.9/32`));
-const uniqueNames = (max: number) => fc.uniqueArray(label, { minLength: 1, maxLength: max });
-
-/** Valid configurations: either example, with the settings users change most varied within their rules. */
-const validConfig = fc
-  .record({
-    gcp: fc.boolean(),
-    name: label,
-    count: fc.constantFrom(1, 3, 5, 7),
-    diskSizeGiB: fc.integer({ min: 20, max: 2000 }),
-    bastion: fc.boolean(),
-    apiCidrs: fc.array(cidr, { minLength: 1, maxLength: 12 }),
-    sshCidrs: fc.array(cidr, { minLength: 1, maxLength: 3 }),
-    pools: uniqueNames(3),
-    replicas: fc.integer({ min: 0, max: 50 }),
-    environments: uniqueNames(4),
-    ttl: fc.integer({ min: 30, max: 86400 }),
-    region: fc.constantFrom("eu-central-1", "us-east-2", "ap-northeast-1", "eu-west-3"),
-    gcpRegion: fc.constantFrom("europe-west3", "us-central1", "asia-northeast1"),
-  })
-  .map((v) => {
-    const data = parse(v.gcp ? gcpExampleText : exampleText);
-    data.name = v.name;
-    if (v.gcp) data.cloud.gcp.region = v.gcpRegion;
-    else data.cloud.aws.region = v.region;
-    data.controlPlane = { count: v.count, diskSizeGiB: v.diskSizeGiB };
-    data.bastion = { enabled: v.bastion };
-    data.access = { apiCidrs: v.apiCidrs, sshCidrs: v.sshCidrs };
-    data.workers = v.pools.map((name) => ({ name, replicasPerZone: v.replicas }));
-    data.environments = v.environments.map((name) => ({ name }));
-    data.dns.ttlSeconds = v.ttl;
-    return data;
-  });
-
-/** Every path to a leaf value of a configuration, with the value. */
-function leaves(node: unknown, at: Array<string | number> = []): Array<[Array<string | number>, unknown]> {
-  if (Array.isArray(node)) return node.flatMap((v, i) => leaves(v, [...at, i]));
-  if (node !== null && typeof node === "object") return Object.entries(node).flatMap(([k, v]) => leaves(v, [...at, k]));
-  return [[at, node]];
-}
-
-function objects(node: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-  if (Array.isArray(node)) return node.flatMap((v, i) => objects(v, [...at, i]));
-  if (node !== null && typeof node === "object") return [at, ...Object.entries(node).flatMap(([k, v]) => objects(v, [...at, k]))];
-  return [];
-}
-
-function setAt(data: any, at: Array<string | number>, value: unknown): void {
-  at.slice(0, -1).reduce((node, key) => node[key], data)[at[at.length - 1]] = value;
-}
-
-const pathText = (at: Array<string | number>) => at.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), "");
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { ConfigError, parseConfig, PROJECT_ROOT } from "../config/load";
+import { invalidConfig, leaves, objects, pathText, setAt, validConfig } from "./arbitraries";
 
 function rejection(data: unknown): ConfigError {
   try {
@@ -73,17 +21,61 @@ function rejection(data: unknown): ConfigError {
   throw new Error("accepted");
 }
 
+/** Configurations per worker process: small enough to stay far from the heap limit. */
+const BATCH = 250;
+
+interface BatchReport {
+  seed: number;
+  synthesized: number;
+  failures: Array<{ index: number; error: string; config: string }>;
+}
+
+function runProcess(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, KKP_CONFIG: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function runBatch(seed: number, count: number): Promise<BatchReport> {
+  const run = await runProcess(["__tests__/synth-batch.ts", String(seed), String(count)], { NODE_OPTIONS: "--max-old-space-size=3072" });
+  if (run.status !== 0) throw new Error(`batch with seed ${seed} crashed (exit ${run.status}):\n${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+/** Runs the tasks with at most `limit` at a time, results in task order. */
+async function inParallel<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  return results;
+}
+
 describe("configuration properties", () => {
   test("every generated valid configuration is accepted", () => {
     fc.assert(fc.property(validConfig, (data) => void parseConfig(stringify(data))), { numRuns: 2000 });
   });
 
-  test("generated valid configurations synthesize", () => {
-    // Each synthesis takes about a quarter of a second, and cdktf keeps every token it creates in a
-    // process-wide registry, so one process cannot synthesize thousands (it ran out of a 4 GB heap after about
-    // seven minutes). npm test samples 20 new configurations per run; PROPERTY_SYNTH_RUNS asks for more.
-    fc.assert(fc.property(validConfig, (data) => void synthAll(parseConfig(stringify(data)))), { numRuns: Number(process.env.PROPERTY_SYNTH_RUNS ?? 20) });
-  });
+  test("generated valid configurations synthesize, in batches of fresh processes", async () => {
+    // cdktf keeps every token in a process-wide registry: one process cannot synthesize thousands (it ran out
+    // of a 4 GB heap after about seven minutes), so each batch gets its own. npm test synthesizes 60 new
+    // configurations per run; PROPERTY_SYNTH_RUNS=2000 runs thousands the same way (a few minutes on 2 cores).
+    const total = Number(process.env.PROPERTY_SYNTH_RUNS ?? 60);
+    const seeds = Array.from({ length: Math.ceil(total / BATCH) }, () => Math.floor(Math.random() * 2 ** 31));
+    const reports = await inParallel(seeds.map((seed, i) => () => runBatch(seed, Math.min(BATCH, total - i * BATCH))), 2);
+    expect(reports.flatMap((r) => r.failures.map((f) => ({ seed: r.seed, ...f })))).toEqual([]);
+    expect(reports.reduce((sum, r) => sum + r.synthesized, 0)).toBe(total);
+  }, 1_800_000);
 
   test("a value of the wrong type anywhere is rejected, naming that setting", () => {
     fc.assert(
@@ -140,4 +132,40 @@ describe("configuration properties", () => {
       { numRuns: 200 },
     );
   });
+});
+
+describe("generated invalid configurations, run through the real app", () => {
+  test("each ends with a clear error naming the setting, exit code 1, no stack trace and no cdktf.out", async () => {
+    const mistakes = fc.sample(invalidConfig, { numRuns: Number(process.env.PROPERTY_APP_RUNS ?? 16) });
+    const runs = await inParallel(
+      mistakes.map((mistake) => async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "kkp-invalid-"));
+        const file = path.join(dir, "kkp.yaml");
+        writeFileSync(file, stringify(mistake.data));
+        const run = await runProcess(["main.ts"], { KKP_CONFIG: file, CDKTF_OUTDIR: path.join(dir, "cdktf.out") });
+        return { setting: mistake.setting, file, dir, ...run };
+      }),
+      2,
+    );
+    for (const run of runs) {
+      const observed = {
+        setting: run.setting,
+        status: run.status,
+        stdout: run.stdout,
+        header: run.stderr.split("\n")[0],
+        namesSetting: run.stderr.split("\n").some((line) => line.startsWith(`  - ${run.setting}`)),
+        stackTrace: /^\s+at /m.test(run.stderr),
+        wroteOutput: existsSync(path.join(run.dir, "cdktf.out")),
+      };
+      expect(observed).toEqual({
+        setting: run.setting,
+        status: 1,
+        stdout: "",
+        header: `${run.file}: invalid configuration`,
+        namesSetting: true,
+        stackTrace: false,
+        wroteOutput: false,
+      });
+    }
+  }, 300_000);
 });
