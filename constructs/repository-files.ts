@@ -10,8 +10,8 @@ import { kubeoneManifest } from "./content/kubeone";
 import { kubermaticConfiguration, kubermaticValues } from "./content/kubermatic";
 import { REPOSITORY_PATHS } from "./content/paths";
 import { renderYaml } from "./content/yaml";
-import { buildPipeline } from "./pipeline/build";
-import { renderGithubWorkflow, WORKFLOW_PATH } from "./pipeline/github-actions";
+import { buildPipelines } from "./pipeline/build";
+import { renderGithubWorkflow, workflowPath } from "./pipeline/github-actions";
 
 export interface RepositorySource {
   readonly config: KkpConfig;
@@ -31,7 +31,7 @@ export function repositoryFiles(source: RepositorySource): ReadonlyMap<string, s
   const files = new Map<string, string>();
   switch (config.ci.provider) {
     case "github":
-      files.set(WORKFLOW_PATH, renderGithubWorkflow(buildPipeline(source), header));
+      for (const pipeline of buildPipelines(source)) files.set(workflowPath(pipeline), renderGithubWorkflow(pipeline, header));
       break;
   }
   files.set(REPOSITORY_PATHS.kubeoneManifest, renderYaml(header, [kubeoneManifest(config)]));

@@ -5,7 +5,7 @@ import type { KkpConfig } from "../config/resolve";
 import type { CloudTarget } from "../constructs/cloud";
 import { GeneratedSecrets } from "../constructs/generated-secrets";
 import { GithubRepository } from "../constructs/github/repository";
-import { buildPipeline } from "../constructs/pipeline/build";
+import { buildPipelines } from "../constructs/pipeline/build";
 import { repositoryFiles } from "../constructs/repository-files";
 
 export interface CiStackProps {
@@ -24,13 +24,14 @@ export class CiStack extends TerraformStack {
     super(scope, id);
     const { config, configFile } = props;
     props.cloud.stateStore.attach(this, "ci");
-    const pipeline = buildPipeline({ config, configFile });
+    const pipelines = buildPipelines({ config, configFile });
+    const secrets = [...new Map(pipelines.flatMap((p) => p.secrets).map((secret) => [secret.name, secret])).values()];
     const files = repositoryFiles({ config, configFile });
-    const generated = new GeneratedSecrets(this, "generated-secrets", { secrets: pipeline.secrets, environments: config.environments });
+    const generated = new GeneratedSecrets(this, "generated-secrets", { secrets, environments: config.environments });
     switch (config.ci.provider) {
       case "github":
         new GithubProvider(this, "github", { owner: config.ci.github.owner });
-        new GithubRepository(this, "repository", { repository: config.ci.github.repository, pipeline, files, environments: config.environments, generated });
+        new GithubRepository(this, "repository", { repository: config.ci.github.repository, pipelines, secrets, files, environments: config.environments, generated });
         break;
     }
   }

@@ -14,6 +14,7 @@
  */
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
 import { REPOSITORY_PATHS } from "./paths";
+import { fluxBranch, fluxKustomizationName, fluxParts, type FluxPart } from "../pipeline/promotion";
 import { PRESET_SECRETS, placeholder } from "../pipeline/secrets";
 import { CLUSTER_ISSUER, DEX_CLIENTS, grafanaHost } from "./kubermatic";
 import type { Manifest } from "./yaml";
@@ -22,9 +23,11 @@ import type { Manifest } from "./yaml";
 export const PRESET_CREDENTIALS_SECRET = "kkp-preset-credentials";
 /** The Secret (namespace monitoring) holding Grafana's Dex client secret as GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET. */
 export const GRAFANA_OAUTH_SECRET = "grafana-oauth";
-/** The GitRepository `flux bootstrap` creates for this repository. */
-const BOOTSTRAP_SOURCE = { kind: "GitRepository", name: "flux-system" } as const;
+/** The GitRepository `flux bootstrap` creates for this repository (following main), and its deploy key Secret. */
+const BOOTSTRAP_SOURCE = "flux-system";
 const FLUX_NAMESPACE = "flux-system";
+/** The Secret (namespace flux-system) with the token Flux reports commit statuses and dispatches with; the pipeline writes it. */
+export const NOTIFICATION_TOKEN_SECRET = "flux-notifications";
 
 /** Helm charts the optional components install, pinned for reproducible deliveries. */
 export const CHARTS = {
@@ -41,7 +44,7 @@ export interface GeneratedFile {
 }
 
 interface Part {
-  readonly name: "platform" | "monitoring" | "logging";
+  readonly name: FluxPart;
   readonly dependsOn: readonly string[];
   /** How long Flux waits for the part's objects to become ready. */
   readonly timeout: string;
@@ -76,10 +79,17 @@ export function fluxTree(config: KkpConfig, env: EnvironmentConfig): GeneratedFi
       : []),
   ];
   const charts = [...new Map(usedCharts(config).map((chart) => [chart.repository, chart])).values()];
-  const fluxObjects = [...charts.map(helmRepository), ...parts.map((part) => fluxKustomization(part, root))];
+  const source = env.index === 0 ? BOOTSTRAP_SOURCE : `kkp-${env.name}`;
+  const fluxObjects = [
+    ...(env.index === 0 ? [] : [promotedSource(config, env, source)]),
+    ...charts.map(helmRepository),
+    ...parts.map((part) => fluxKustomization(env, part, root, source)),
+  ];
+  if (fluxParts(config).join() !== parts.map((p) => p.name).join()) throw new Error("the Flux parts and the promotion gate disagree");
   return [
-    { path: `${root}/kustomization.yaml`, objects: [kustomize(["flux.yaml"])] },
+    { path: `${root}/kustomization.yaml`, objects: [kustomize(["flux.yaml", "notifications.yaml"])] },
     { path: `${root}/flux.yaml`, objects: fluxObjects },
+    { path: `${root}/notifications.yaml`, objects: notifications(config, env) },
     ...parts.flatMap((part) => [
       { path: `${root}/${part.name}/kustomization.yaml`, objects: [kustomize(part.files.map((f) => f.name))] },
       ...part.files.map((file) => ({ path: `${root}/${part.name}/${file.name}`, objects: file.objects })),
@@ -99,11 +109,11 @@ function namespace(name: string): Manifest {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name } };
 }
 
-function fluxKustomization(part: Part, root: string): Manifest {
+function fluxKustomization(env: EnvironmentConfig, part: Part, root: string, source: string): Manifest {
   return {
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
     kind: "Kustomization",
-    metadata: { name: `kkp-${part.name}`, namespace: FLUX_NAMESPACE },
+    metadata: { name: fluxKustomizationName(env.name, part.name), namespace: FLUX_NAMESPACE },
     spec: {
       interval: "10m",
       retryInterval: "2m",
@@ -111,11 +121,65 @@ function fluxKustomization(part: Part, root: string): Manifest {
       path: `./${root}/${part.name}`,
       prune: true,
       wait: true,
-      sourceRef: BOOTSTRAP_SOURCE,
-      ...(part.dependsOn.length > 0 ? { dependsOn: part.dependsOn.map((name) => ({ name: `kkp-${name}` })) } : {}),
+      sourceRef: { kind: "GitRepository", name: source },
+      ...(part.dependsOn.length > 0 ? { dependsOn: part.dependsOn.map((name) => ({ name: fluxKustomizationName(env.name, name as FluxPart) })) } : {}),
       ...(part.substituteFrom ? { postBuild: { substituteFrom: [{ kind: "Secret", name: part.substituteFrom }] } } : {}),
     },
   };
+}
+
+/** The repository as Flux reaches it (with bootstrap's deploy key) and as its notification providers address it. */
+function repository(config: KkpConfig): { ssh: string; https: string } {
+  switch (config.ci.provider) {
+    case "github": {
+      const { owner, repository } = config.ci.github;
+      return { ssh: `ssh://git@github.com/${owner}/${repository}`, https: `https://github.com/${owner}/${repository}` };
+    }
+  }
+}
+
+/** A later environment's parts follow its deploy branch, which only its deploy-tag pipeline moves. */
+function promotedSource(config: KkpConfig, env: EnvironmentConfig, name: string): Manifest {
+  return {
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "GitRepository",
+    metadata: { name, namespace: FLUX_NAMESPACE },
+    spec: {
+      interval: "1m",
+      url: repository(config).ssh,
+      ref: { branch: fluxBranch(env, "main") },
+      // The deploy key flux bootstrap created for this repository.
+      secretRef: { name: BOOTSTRAP_SOURCE },
+    },
+  };
+}
+
+/**
+ * Flux reports back (DESIGN.md §4): a commit status per part on the commit it deployed (the context names the
+ * part's Kustomization, which names the environment), and on GitHub a repository_dispatch that starts the
+ * post-deployment workflow. Both Alerts add the environment to the event metadata.
+ */
+function notifications(config: KkpConfig, env: EnvironmentConfig): Manifest[] {
+  const address = repository(config).https;
+  const eventSources = fluxParts(config).map((part) => ({ kind: "Kustomization", name: fluxKustomizationName(env.name, part) }));
+  const provider = (name: string, type: string): Manifest => ({
+    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Provider",
+    metadata: { name, namespace: FLUX_NAMESPACE },
+    spec: { type, address, secretRef: { name: NOTIFICATION_TOKEN_SECRET } },
+  });
+  const alert = (name: string, providerName: string): Manifest => ({
+    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Alert",
+    metadata: { name, namespace: FLUX_NAMESPACE },
+    spec: { providerRef: { name: providerName }, eventSeverity: "info", eventSources, eventMetadata: { env: env.name } },
+  });
+  return [
+    provider("commit-status", "github"),
+    provider("dispatch", "githubdispatch"),
+    alert(`kkp-${env.name}-commit-status`, "commit-status"),
+    alert(`kkp-${env.name}-dispatch`, "dispatch"),
+  ];
 }
 
 function helmRepository(chart: Chart): Manifest {

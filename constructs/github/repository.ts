@@ -10,19 +10,24 @@ import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
+import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../config/resolve";
 import type { GeneratedSecrets } from "../generated-secrets";
 import type { Pipeline, Secret } from "../pipeline/model";
+import { deployTagPattern } from "../pipeline/promotion";
 
 /** `[skip ci]` keeps the commit from starting the workflow it just wrote; the next real change runs it. */
 export const COMMIT_MESSAGE = "chore(kkp-gitops): update generated files [skip ci]";
 
 export interface GithubRepositoryProps {
   readonly repository: string;
-  readonly pipeline: Pipeline;
+  /** The environments' pipelines, first environment first: its change-request jobs become required checks. */
+  readonly pipelines: readonly Pipeline[];
+  /** Every CI secret any of the pipelines reads. */
+  readonly secrets: readonly Secret[];
   readonly files: ReadonlyMap<string, string>;
   readonly environments: readonly EnvironmentConfig[];
   /** Values of the secrets the CI stack generates (those with `generated`). */
@@ -37,7 +42,8 @@ export function secretVariableName(secret: string): string {
 export class GithubRepository extends Construct {
   constructor(scope: Construct, id: string, props: GithubRepositoryProps) {
     super(scope, id);
-    const { repository, pipeline } = props;
+    const { repository } = props;
+    const pipeline = props.pipelines[0];
 
     for (const [file, content] of props.files) {
       new RepositoryFile(this, `file-${file}`, {
@@ -58,19 +64,24 @@ export class GithubRepository extends Construct {
         environment: env.name,
         preventSelfReview: users.length + teams.length > 0,
         ...(users.length + teams.length > 0 ? { reviewers: [{ users, teams }] } : {}),
-        // Only the protected main branch deploys.
-        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+        // The first environment deploys from the protected main branch only; a later one from its deploy tags
+        // (and main, where the promotion gate asks its reviewers), listed below.
+        deploymentBranchPolicy: env.index === 0 ? { protectedBranches: true, customBranchPolicies: false } : { protectedBranches: false, customBranchPolicies: true },
       });
+      if (env.index > 0) {
+        new RepositoryEnvironmentDeploymentPolicy(this, `deploy-tags-${env.name}`, { repository, environment: resource.environment, tagPattern: deployTagPattern(env.name) });
+        new RepositoryEnvironmentDeploymentPolicy(this, `gate-${env.name}`, { repository, environment: resource.environment, branchPattern: pipeline.mainBranch });
+      }
       return { name: env.name, resource };
     });
 
-    for (const secret of pipeline.secrets.filter((s) => s.generated)) {
+    for (const secret of props.secrets.filter((s) => s.generated)) {
       for (const environment of environments) {
         this.environmentSecret(environment, secret, props.generated.value(secret, environment.name), repository);
       }
     }
 
-    for (const secret of pipeline.secrets.filter((s) => !s.generated)) {
+    for (const secret of props.secrets.filter((s) => !s.generated)) {
       const value = new TerraformVariable(this, secretVariableName(secret.name), {
         type: "string",
         sensitive: true,

@@ -8,7 +8,8 @@ import { DNS_TARGET_VARIABLES } from "../../stacks/dns-stack";
 import { stackIds } from "../../stacks/ids";
 import { installerSecrets } from "../content/kubermatic";
 import { REPOSITORY_PATHS } from "../content/paths";
-import { GRAFANA_OAUTH_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
+import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
+import { deployTagPattern, fluxBranch } from "./promotion";
 import { TOOLS_HOME, type CloudLogin, type Job, type Pipeline, type Secret, type Step } from "./model";
 import { CLOUD_KEY_SECRETS, GRAFANA_CLIENT_SECRET, PRESET_SECRETS, SECRETS } from "./secrets";
 
@@ -44,13 +45,34 @@ export interface PipelineSource {
   readonly configFile: string;
 }
 
-export function buildPipeline({ config, configFile }: PipelineSource): Pipeline {
-  const env = config.environments[0];
+/** One pipeline per environment, in promotion order. */
+export function buildPipelines(source: PipelineSource): Pipeline[] {
+  return source.config.environments.map((env) => buildPipeline(source, env.index));
+}
+
+/**
+ * The pipeline of one environment. The first runs on change requests and pushes to main and ends by planning
+ * the next; every later one runs on its deploy tags, behind the promotion check, and ends by moving the branch
+ * its Flux follows to the tagged commit.
+ */
+export function buildPipeline({ config, configFile }: PipelineSource, index = 0): Pipeline {
+  const env = config.environments[index];
+  const next = config.environments[index + 1];
   const clusterStack = stackIds.cluster(env.name);
   const dnsStack = stackIds.dns(env.name);
   const stackDir = (id: string) => `cdktf.out/stacks/${id}`;
   const tf = (id: string, args: string) => `terraform -chdir=${stackDir(id)} ${args}`;
   const synth = step("Synthesize the stacks", "npx cdktf synth");
+  const planStep = (stack: string) =>
+    step(
+      "Plan",
+      [
+        tf(stack, `init ${TERRAFORM_FLAGS}`),
+        tf(stack, `plan ${TERRAFORM_FLAGS} -out=${PLAN_FILE}`),
+        `${tf(stack, `show -json ${PLAN_FILE}`)} > plan.json`,
+        `npx tsx scripts/plan-summary.ts ${stack} plan.json > ${PLAN_REPORT}`,
+      ].join("\n"),
+    );
   const validate = (ids: string[]) =>
     step(
       "Validate",
@@ -123,18 +145,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
       tools: ["node", "terraform"],
       cloudLogin: true,
       sshAgent: false,
-      steps: [
-        synth,
-        step(
-          "Plan",
-          [
-            tf(clusterStack, `init ${TERRAFORM_FLAGS}`),
-            tf(clusterStack, `plan ${TERRAFORM_FLAGS} -out=${PLAN_FILE}`),
-            `${tf(clusterStack, `show -json ${PLAN_FILE}`)} > plan.json`,
-            `npx tsx scripts/plan-summary.ts ${clusterStack} plan.json > ${PLAN_REPORT}`,
-          ].join("\n"),
-        ),
-      ],
+      steps: [synth, planStep(clusterStack)],
       report: PLAN_REPORT,
       uploads: { name: `plan-${env.name}`, directory: stackDir(clusterStack), exclude: [".terraform"] },
     },
@@ -223,12 +234,14 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
         synth,
         ...clusterAccess,
         step(
-          "Create the secrets Flux substitutes",
+          "Create the secrets Flux reads",
           [
             "# The Preset's cloud credentials; the Flux tree holds only ${NAME} placeholders for them.",
             applySecretFromEnv("flux-system", PRESET_CREDENTIALS_SECRET, PRESET_SECRETS[config.cloud.provider].map((secret) => [secret.name, secret])),
+            "# The token Flux reports commit statuses and dispatches with.",
+            applySecretFromEnv("flux-system", NOTIFICATION_TOKEN_SECRET, [["token", SECRETS.fluxToken]]),
           ].join("\n"),
-          PRESET_SECRETS[config.cloud.provider],
+          [...PRESET_SECRETS[config.cloud.provider], SECRETS.fluxToken],
         ),
         step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken]),
       ],
@@ -246,6 +259,25 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
     }),
   ];
 
+  if (next) {
+    const nextStack = stackIds.cluster(next.name);
+    jobs.push({
+      id: "terraform-plan-next",
+      title: `Plan ${next.name}`,
+      description: `plan the next environment's cluster stack, for the reviewers of its deploy tag`,
+      triggers: ["main"],
+      needs: ["terraform-kkp-validate"],
+      after: ["dns-update"],
+      onlyIfChanged: ["infrastructure"],
+      tools: ["node", "terraform"],
+      cloudLogin: true,
+      sshAgent: false,
+      steps: [synth, planStep(nextStack)],
+      report: PLAN_REPORT,
+    });
+  }
+  if (index > 0) promoted(jobs, env, config.environments[index - 1].name);
+
   const cloud = cloudLogin(config);
   const jobSecrets = jobs.flatMap((job) => [...(job.sshAgent ? [SECRETS.sshPrivateKey] : []), ...job.steps.flatMap((s) => s.secrets ?? [])]);
   const secrets = [...new Map([...jobSecrets, ...(cloud.method === "static-keys" ? CLOUD_KEY_SECRETS[cloud.provider] : [])].map((s) => [s.name, s])).values()];
@@ -260,6 +292,7 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
     },
     changeDetector: "terraform-kkp-validate",
     environment: env.name,
+    ...(index > 0 ? { deployTag: deployTagPattern(env.name) } : {}),
     runner: config.pipeline.runner,
     tools: config.pipeline.tools,
     cloud,
@@ -267,6 +300,43 @@ export function buildPipeline({ config, configFile }: PipelineSource): Pipeline 
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
     jobs,
   };
+}
+
+/**
+ * Turns the first environment's jobs into a later environment's: every job runs on the deploy tag only (the
+ * whole chain, for exactly the tagged commit), after the promotion check; Flux's branch moves last.
+ */
+function promoted(jobs: Job[], env: EnvironmentConfig, previous: string): void {
+  for (const [i, job] of jobs.entries()) {
+    const { onlyIfChanged: _, ...rest } = job;
+    jobs[i] = { ...rest, triggers: ["deploy-tag"], needs: job.needs.length === 0 ? ["promotion-check"] : job.needs };
+  }
+  jobs.unshift({
+    id: "promotion-check",
+    title: `Check that ${previous} runs this commit healthily`,
+    description: `refuse the deploy tag unless every Flux part of ${previous} reported success on the tagged commit`,
+    triggers: ["deploy-tag"],
+    needs: [],
+    tools: ["node"],
+    cloudLogin: false,
+    sshAgent: false,
+    repositoryApi: ["read-statuses"],
+    steps: [step("Check the tag and the previous environment's health", `npx tsx scripts/promotion.ts check-tag ${env.name}`)],
+  });
+  const branch = fluxBranch(env, "main");
+  jobs.push({
+    id: "flux-source-update",
+    title: `Hand ${env.name} to Flux`,
+    description: `move ${branch}, the branch Flux in ${env.name} delivers from, to the tagged commit`,
+    triggers: ["deploy-tag"],
+    needs: ["dns-update"],
+    environment: env.name,
+    tools: ["node"],
+    cloudLogin: false,
+    sshAgent: false,
+    repositoryApi: ["write-refs"],
+    steps: [step(`Move ${branch} to the tagged commit`, `npx tsx scripts/promotion.ts move-branch ${branch}`)],
+  });
 }
 
 /**

@@ -22,6 +22,11 @@ export const ACTIONS = {
 } as const;
 
 export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
+
+/** The first environment's workflow is kkp.yml; every later environment has its own, run by its deploy tags. */
+export function workflowPath(pipeline: Pipeline): string {
+  return pipeline.deployTag ? `.github/workflows/kkp-${pipeline.environment}.yml` : WORKFLOW_PATH;
+}
 const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
 /** Terraform's provider cache, relative to the home directory. */
 const PLUGIN_CACHE = ".terraform.d/plugin-cache";
@@ -36,15 +41,16 @@ function uses(action: keyof typeof ACTIONS, inputs?: Yaml, name?: string): Yaml 
 export function renderGithubWorkflow(pipeline: Pipeline, header: string): string {
   const workflow = {
     name: `kkp ${pipeline.environment}`,
-    on: {
-      pull_request: { branches: [pipeline.mainBranch] },
-      push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) },
-    },
+    // A later environment runs on its deploy tags, and on a dispatch of such a tag by the promotion gate
+    // (a tag pushed with the run's own token starts no workflow); its first job refuses any other ref.
+    on: pipeline.deployTag
+      ? { push: { tags: [pipeline.deployTag] }, workflow_dispatch: {} }
+      : { pull_request: { branches: [pipeline.mainBranch] }, push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) } },
     permissions: {},
     // Deployments of one environment queue behind each other and are never cancelled midway; a pull request's
     // runs only replace that pull request's older runs.
     concurrency: {
-      group: `kkp-${pipeline.environment}-\${{ github.event_name == 'push' && 'deploy' || github.ref }}`,
+      group: pipeline.deployTag ? `kkp-${pipeline.environment}-deploy` : `kkp-${pipeline.environment}-\${{ github.event_name == 'push' && 'deploy' || github.ref }}`,
       "cancel-in-progress": false,
     },
     env: { ...pipeline.env },
@@ -61,7 +67,7 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
 function renderJob(pipeline: Pipeline, job: Job): Yaml {
   const condition = jobCondition(pipeline, job);
   const oidc = job.cloudLogin && pipeline.cloud.method === "oidc";
-  const detector = job.id === pipeline.changeDetector;
+  const detector = job.id === pipeline.changeDetector && pipeline.jobs.some((j) => j.onlyIfChanged);
   const needs = [...new Set([...job.needs, ...(job.after ?? []), ...(job.onlyIfChanged ? [pipeline.changeDetector] : [])])];
   return {
     name: job.title,
@@ -73,9 +79,13 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     permissions: {
       contents: "read",
       ...(oidc ? { "id-token": "write" } : {}),
-      ...(job.report ? { "pull-requests": "write" } : {}),
+      ...(job.report && job.triggers.includes("change-request") ? { "pull-requests": "write" } : {}),
+      ...(job.repositoryApi?.includes("read-statuses") ? { statuses: "read" } : {}),
+      ...(job.repositoryApi?.includes("write-refs") ? { contents: "write" } : {}),
     },
-    ...(job.sshAgent || job.env ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...job.env } } : {}),
+    ...(job.sshAgent || job.env || job.repositoryApi
+      ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...(job.repositoryApi ? { GH_TOKEN: "${{ github.token }}" } : {}), ...job.env } }
+      : {}),
     "timeout-minutes": job.environment ? 60 : 20,
     steps: [
       // The change detector compares with the commit before the push, so it needs the history.
@@ -98,7 +108,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
  * (`failure()` looks at the whole chain, so a failure is never laundered into a "skipped" further down).
  */
 function jobCondition(pipeline: Pipeline, job: Job): string | undefined {
-  const mainOnly = !job.triggers.includes("change-request");
+  const mainOnly = job.triggers.includes("main") && !job.triggers.includes("change-request");
   const parts: string[] = mainOnly ? ["github.event_name == 'push'"] : [];
   if ((job.after ?? []).length > 0 || job.onlyIfChanged) {
     parts.unshift("!cancelled() && !failure()");
@@ -198,14 +208,14 @@ function reportSteps(file: string): Yaml[] {
 function upload(pipeline: Pipeline, artifact: Artifact): Yaml {
   const excluded = (artifact.exclude ?? []).map((p) => `!${artifact.directory}/${p}`);
   const consumers = pipeline.jobs.filter((j) => j.downloads?.name === artifact.name);
-  const onlyOnPush = consumers.every((j) => !j.triggers.includes("change-request"));
+  const notOnChangeRequests = consumers.every((j) => !j.triggers.includes("change-request"));
   return {
     ...uses(
       "uploadArtifact",
       { name: artifact.name, path: [artifact.directory, ...excluded].join("\n"), "include-hidden-files": true, "retention-days": 7, "if-no-files-found": "error" },
       "Keep the plan for apply",
     ),
-    ...(onlyOnPush ? { if: "github.event_name == 'push'" } : {}),
+    ...(notOnChangeRequests ? { if: "github.event_name != 'pull_request'" } : {}),
   };
 }
 

@@ -4,8 +4,11 @@
  * Bitbucket) turn it into a CI system's YAML; nothing here names a CI system's syntax.
  */
 
-/** The two events of DESIGN.md §2: a pull/merge request against main, and a push to main. */
-export type Trigger = "change-request" | "main";
+/**
+ * The events of DESIGN.md §2 and §3: a pull/merge request against main, a push to main (both drive the first
+ * environment), and a deploy tag `<env>-deploy-<anything>` (drives every later environment).
+ */
+export type Trigger = "change-request" | "main" | "deploy-tag";
 
 /** The jobs in the order a push to main runs them. Flux comes before DNS: KKP's nodeport-proxy, which
  * `*.kubermatic.<domain>` points at, exists only once the Seed that Flux delivers is in place. */
@@ -19,6 +22,11 @@ export const JOB_IDS = [
   "kkp-deploy",
   "flux-bootstrap",
   "dns-update",
+  // Environments after the first: a deploy tag runs them, after the promotion check and before the hand-over to Flux.
+  "promotion-check",
+  "flux-source-update",
+  // The first environment's push to main ends by planning the next environment.
+  "terraform-plan-next",
 ] as const;
 export type JobId = (typeof JOB_IDS)[number];
 
@@ -107,6 +115,8 @@ export interface Job {
   readonly steps: readonly Step[];
   /** A Markdown file the job writes for reviewers: shown as the job's summary and on the change request. */
   readonly report?: string;
+  /** What the job does through the CI system's API with the run's own token: read commit statuses, write git refs. */
+  readonly repositoryApi?: readonly ("read-statuses" | "write-refs")[];
   readonly description: string;
 }
 
@@ -119,6 +129,8 @@ export interface Pipeline {
   readonly changeDetector: JobId;
   /** The environment this pipeline deploys; runs for it never overlap. */
   readonly environment: string;
+  /** The deploy tags of this environment, e.g. `apps-deploy-*`; only for environments after the first. */
+  readonly deployTag?: string;
   readonly runner: string;
   readonly tools: ToolVersions;
   readonly cloud: CloudLogin;

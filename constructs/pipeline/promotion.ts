@@ -1,0 +1,97 @@
+/**
+ * Promotion between environments (DESIGN.md §3, §4), as pure functions shared by the pipeline, the Flux tree and
+ * the scripts the jobs run: the deploy-tag convention, the Flux parts whose health decides, the branch Flux of a
+ * later environment follows, and the verdict over a commit's statuses.
+ */
+import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
+
+/** Kubestack's convention: `<env>-deploy-<anything>`, e.g. `apps-deploy-2026-11-24-0`. */
+export function deployTagPattern(env: string): string {
+  return `${env}-deploy-*`;
+}
+
+export function isDeployTag(env: string, tag: string): boolean {
+  return tag.startsWith(`${env}-deploy-`) && tag.length > `${env}-deploy-`.length;
+}
+
+/** The parts of an environment's Flux tree: `platform`, plus the optional components the config switches on. */
+export type FluxPart = "platform" | "monitoring" | "logging";
+
+export function fluxParts(config: KkpConfig): FluxPart[] {
+  return ["platform", ...(config.kkp.monitoring ? (["monitoring"] as const) : []), ...(config.kkp.logging ? (["logging"] as const) : [])];
+}
+
+/** A part's Flux Kustomization; the environment in the name tells several clusters on one repository apart. */
+export function fluxKustomizationName(env: string, part: FluxPart): string {
+  return `kkp-${env}-${part}`;
+}
+
+/**
+ * The branch Flux delivers from: the first environment follows main; every later one follows `deploy/<env>`,
+ * which only its deploy-tag pipeline moves, to exactly the tagged commit, after the infrastructure is applied.
+ */
+export function fluxBranch(env: EnvironmentConfig, mainBranch: string): string {
+  return env.index === 0 ? mainBranch : `deploy/${env.name}`;
+}
+
+/** A commit status as the CI system reports it (the latest per context). */
+export interface CommitStatus {
+  readonly context: string;
+  readonly state: string;
+}
+
+export interface Verdict {
+  readonly healthy: boolean;
+  /** One line per part: healthy, failed or not reported. */
+  readonly lines: readonly string[];
+}
+
+/**
+ * Whether every part of `env` reported success on a commit. Flux's commit status context is
+ * `kustomization/<name>/<provider id>`, so a part is found by its Kustomization's name.
+ */
+export function environmentVerdict(config: KkpConfig, env: string, statuses: readonly CommitStatus[]): Verdict {
+  const lines = fluxParts(config).map((part) => {
+    const name = fluxKustomizationName(env, part);
+    const status = statuses.find((s) => s.context.startsWith(`kustomization/${name}/`));
+    return { name, state: status?.state ?? "not reported" };
+  });
+  return {
+    healthy: lines.every((l) => l.state === "success"),
+    lines: lines.map((l) => `${l.name}: ${l.state}`),
+  };
+}
+
+/** What a post-deployment event is about: the environment and the commit Flux deployed there. */
+export interface DeploymentEvent {
+  readonly env: string;
+  readonly sha: string;
+}
+
+/**
+ * Reads the event that started the post-deployment workflow: Flux's repository_dispatch (its payload carries
+ * the revision and, from the Alert, the environment) or a commit status Flux posted (its context names the
+ * part's Kustomization). Anything else, or a failure, is not a deployment to act on.
+ */
+export function deploymentEvent(config: KkpConfig, eventName: string, event: any): DeploymentEvent | undefined {
+  const envs = config.environments.map((e) => e.name);
+  if (eventName === "repository_dispatch") {
+    const payload = event?.client_payload ?? {};
+    const sha = /sha1:([0-9a-f]{40})$/.exec(String(payload.metadata?.revision ?? ""))?.[1];
+    const env = String(payload.metadata?.env ?? "");
+    const healthy = payload.severity === "info" && /^Health check passed/.test(String(payload.message ?? ""));
+    return healthy && sha && envs.includes(env) ? { env, sha } : undefined;
+  }
+  if (eventName === "status" && event?.state === "success") {
+    const sha = String(event.sha ?? "");
+    const env = envs.find((name) => fluxParts(config).some((part) => String(event.context ?? "").startsWith(`kustomization/${fluxKustomizationName(name, part)}/`)));
+    return env && /^[0-9a-f]{40}$/.test(sha) ? { env, sha } : undefined;
+  }
+  return undefined;
+}
+
+/** The deploy tag the promotion gate creates: sortable by time, naming the commit. */
+export function promotionTag(env: string, sha: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 13);
+  return `${env}-deploy-${stamp}-${sha.slice(0, 7)}`;
+}
