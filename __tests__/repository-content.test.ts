@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
 import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
-import { HelmRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
+import { Alert, Provider } from "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3";
+import { GitRepository, HelmRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import type { KkpConfig } from "../config/resolve";
@@ -25,6 +26,9 @@ import { configFrom, gcpExampleText } from "./helpers";
 const FLUX_MODELS: Record<string, { new (data: any): { validate(): void } }> = {
   "kustomize.toolkit.fluxcd.io/v1/Kustomization": Kustomization,
   "source.toolkit.fluxcd.io/v1/HelmRepository": HelmRepository,
+  "source.toolkit.fluxcd.io/v1/GitRepository": GitRepository,
+  "notification.toolkit.fluxcd.io/v1beta3/Provider": Provider,
+  "notification.toolkit.fluxcd.io/v1beta3/Alert": Alert,
   "helm.toolkit.fluxcd.io/v2/HelmRelease": HelmRelease,
 };
 
@@ -120,12 +124,14 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
 
   test("each part of the tree is applied by exactly one Flux Kustomization, which points at a generated directory", () => {
     // flux bootstrap's Kustomization applies flux/clusters/<env>; it finds kkp/ by its kustomization.yaml.
-    expect(parse(files.get(`${fluxRoot}/kustomization.yaml`)!).resources).toEqual(["flux.yaml"]);
+    expect(parse(files.get(`${fluxRoot}/kustomization.yaml`)!).resources).toEqual(["flux.yaml", "notifications.yaml"]);
     const parts = fluxObjects.filter((o) => o.apiVersion === "kustomize.toolkit.fluxcd.io/v1");
     const paths = parts.map((k) => k.spec.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const part of parts) {
+      // The first environment follows main through bootstrap's own source.
       expect(part.spec.sourceRef).toEqual({ kind: "GitRepository", name: "flux-system" });
+      expect(part.metadata.name).toMatch(new RegExp(`^kkp-${env.name}-(platform|monitoring|logging)$`));
       expect(files.has(`${part.spec.path.replace(/^\.\//, "")}/kustomization.yaml`)).toBe(true);
       for (const dependency of part.spec.dependsOn ?? []) expect(parts.map((p) => p.metadata.name)).toContain(dependency.name);
     }
@@ -204,15 +210,15 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const preset = fluxObjects.find((o) => o.kind === "Preset");
     const presetSecrets = PRESET_SECRETS[config.cloud.provider].map((s) => s.name);
     expect(placeholderNames(JSON.stringify(preset))).toEqual(presetSecrets);
-    const substituting = fluxObjects.find((o) => o.apiVersion === "kustomize.toolkit.fluxcd.io/v1" && o.metadata.name === "kkp-platform");
-    const secretStep = stepOf(jobOf(config, "flux-bootstrap"), "Create the secrets Flux substitutes");
+    const substituting = fluxObjects.find((o) => o.apiVersion === "kustomize.toolkit.fluxcd.io/v1" && o.metadata.name === `kkp-${env.name}-platform`);
+    const secretStep = stepOf(jobOf(config, "flux-bootstrap"), "Create the secrets Flux reads");
     expect(secretStep.run).toContain(`-n flux-system create secret generic ${substituting.spec.postBuild.substituteFrom[0].name}`);
     for (const name of presetSecrets) {
       // An unset CI secret stops the job instead of handing Flux an empty credential.
       expect(secretStep.run).toContain(`: "\${${name}:?is empty`);
       expect(secretStep.run).toContain(`"$${name}" > "$values/${name}"`);
     }
-    expect((secretStep.secrets ?? []).map((s) => s.name)).toEqual(presetSecrets);
+    expect((secretStep.secrets ?? []).map((s) => s.name)).toEqual([...presetSecrets, "FLUX_GITHUB_TOKEN"]);
 
     // Nothing else carries a placeholder Flux or the installer would have to fill.
     const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml"));

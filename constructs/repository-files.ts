@@ -12,6 +12,7 @@ import { REPOSITORY_PATHS } from "./content/paths";
 import { renderYaml } from "./content/yaml";
 import { buildPipelines } from "./pipeline/build";
 import { renderGithubWorkflow, workflowPath } from "./pipeline/github-actions";
+import { DRIFT_PATH, POST_DEPLOY_PATH, renderDriftWorkflow, renderPostDeployWorkflow } from "./pipeline/github-feedback";
 
 export interface RepositorySource {
   readonly config: KkpConfig;
@@ -30,9 +31,13 @@ export function repositoryFiles(source: RepositorySource): ReadonlyMap<string, s
   const header = generatedHeader(source.configFile);
   const files = new Map<string, string>();
   switch (config.ci.provider) {
-    case "github":
-      for (const pipeline of buildPipelines(source)) files.set(workflowPath(pipeline), renderGithubWorkflow(pipeline, header));
+    case "github": {
+      const pipelines = buildPipelines(source);
+      for (const pipeline of pipelines) files.set(workflowPath(pipeline), renderGithubWorkflow(pipeline, header));
+      files.set(POST_DEPLOY_PATH, renderPostDeployWorkflow(config, pipelines[0], header));
+      files.set(DRIFT_PATH, renderDriftWorkflow(config, pipelines[0], header));
       break;
+    }
   }
   files.set(REPOSITORY_PATHS.kubeoneManifest, renderYaml(header, [kubeoneManifest(config)]));
   for (const env of config.environments) {

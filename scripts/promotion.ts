@@ -6,7 +6,7 @@
  *   promotion.ts move-branch <branch> point <branch> (the branch Flux follows) at GITHUB_SHA
  *   promotion.ts verify               post-deployment: which environment and commit the event is about, and
  *                                     whether every part is healthy there (outputs env, sha, next, healthy)
- *   promotion.ts promote <env>        tag GITHUB_SHA-like SHA (env SHA) for <env> and start its workflow
+ *   promotion.ts promote <env>        tag the commit in SHA as a deploy tag of <env> and start its pipeline
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError, loadConfigFile } from "../config/load";

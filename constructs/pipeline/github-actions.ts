@@ -33,9 +33,22 @@ const PLUGIN_CACHE = ".terraform.d/plugin-cache";
 
 type Yaml = Record<string, unknown>;
 
-function uses(action: keyof typeof ACTIONS, inputs?: Yaml, name?: string): Yaml {
+export function uses(action: keyof typeof ACTIONS, inputs?: Yaml, name?: string): Yaml {
   const a = ACTIONS[action];
   return { ...(name ? { name } : {}), uses: `${a.uses}@${a.sha}`, ...(inputs ? { with: inputs } : {}) };
+}
+
+/** The shell every workflow runs its steps in. */
+export const SHELL_DEFAULTS = { run: { shell: "bash --noprofile --norc -euo pipefail {0}" } };
+
+/** YAML text with each pinned action annotated with its release. */
+export function workflowText(header: string, workflow: Record<string, unknown>): string {
+  const text = Object.values(ACTIONS).reduce(
+    (yaml, a) => yaml.split(`uses: ${a.uses}@${a.sha}\n`).join(`uses: ${a.uses}@${a.sha} # ${a.version}\n`),
+    // Steps shared between jobs are written out in each, never as YAML aliases (GitHub does not accept them).
+    stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false }),
+  );
+  return `${header}${text}`;
 }
 
 export function renderGithubWorkflow(pipeline: Pipeline, header: string): string {
@@ -54,14 +67,10 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
       "cancel-in-progress": false,
     },
     env: { ...pipeline.env },
-    defaults: { run: { shell: "bash --noprofile --norc -euo pipefail {0}" } },
+    defaults: SHELL_DEFAULTS,
     jobs: Object.fromEntries(pipeline.jobs.map((job) => [job.id, renderJob(pipeline, job)])),
   };
-  const text = Object.values(ACTIONS).reduce(
-    (yaml, a) => yaml.split(`uses: ${a.uses}@${a.sha}\n`).join(`uses: ${a.uses}@${a.sha} # ${a.version}\n`),
-    stringify(workflow, { lineWidth: 0 }),
-  );
-  return `${header}${text}`;
+  return workflowText(header, workflow);
 }
 
 function renderJob(pipeline: Pipeline, job: Job): Yaml {
@@ -96,7 +105,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
       ...(job.sshAgent ? [sshAgentStep()] : []),
       ...(job.downloads ? [download(job.downloads)] : []),
       ...job.steps.map((s) => ({ name: s.name, run: s.run, ...secretEnv(s.secrets ?? []) })),
-      ...(job.report ? reportSteps(job.report) : []),
+      ...(job.report ? reportSteps(job.report, job.triggers.includes("change-request")) : []),
       ...(job.uploads ? [upload(pipeline, job.uploads)] : []),
     ],
   };
@@ -141,7 +150,7 @@ function secretEnv(secrets: readonly Secret[]): Yaml {
   return secrets.length > 0 ? { env: Object.fromEntries(secrets.map((s) => [s.name, secretRef(s)])) } : {};
 }
 
-function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
+export function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
   const steps: Yaml[] = [];
   const v = pipeline.tools;
   if (tools.includes("node")) {
@@ -168,7 +177,7 @@ function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
   return steps;
 }
 
-function cloudLoginStep(pipeline: Pipeline): Yaml {
+export function cloudLoginStep(pipeline: Pipeline): Yaml {
   const cloud = pipeline.cloud;
   if (cloud.provider === "aws") {
     return cloud.method === "oidc"
@@ -192,9 +201,11 @@ function sshAgentStep(): Yaml {
   };
 }
 
-function reportSteps(file: string): Yaml[] {
+function reportSteps(file: string, onChangeRequests: boolean): Yaml[] {
+  const summary = { name: "Show the plan in the job summary", run: `cat ${file} >> "$GITHUB_STEP_SUMMARY"` };
+  if (!onChangeRequests) return [summary];
   return [
-    { name: "Show the plan in the job summary", run: `cat ${file} >> "$GITHUB_STEP_SUMMARY"` },
+    summary,
     {
       name: "Comment the plan on the pull request",
       if: "github.event_name == 'pull_request'",

