@@ -226,7 +226,9 @@ export const configSchema = z
       .array(environmentSchema)
       .min(1, { error: "environments needs at least one environment" })
       .default([{ name: "prod", reviewers: { users: [], teams: [] } }])
-      .describe("Infrastructure environments in promotion order; each has its own cluster and DNS stacks. @default [{ name: prod }]"),
+      .describe(
+        "Infrastructure environments in promotion order; each has its own cluster and DNS stacks. The first is deployed from main, every later one by its deploy tags <env>-deploy-*, once the previous one runs the commit healthily. @default [{ name: prod }]",
+      ),
   })
   .superRefine((config, ctx) => {
     if (config.controlPlane.count % 2 === 0) {

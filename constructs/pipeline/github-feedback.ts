@@ -74,6 +74,8 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
         if: "needs.verify.outputs.next != ''",
         // The next environment's reviewers approve the promotion here.
         environment: "${{ needs.verify.outputs.next }}",
+        // A dispatch and a status about the same deployment both arrive here; the second finds the tag and stops.
+        concurrency: { group: "kkp-promote-${{ needs.verify.outputs.next }}-${{ needs.verify.outputs.sha }}", "cancel-in-progress": false },
         permissions: { contents: "write", actions: "write" },
         "timeout-minutes": 10,
         steps: [
