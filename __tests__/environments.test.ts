@@ -174,6 +174,9 @@ describe("post-deployment and drift detection on GitHub", () => {
     expect(post.on).toHaveProperty("status");
     expect(Object.keys(post.jobs)).toEqual(["verify", "smoke-test", "promote"]);
     expect(post.jobs["smoke-test"].if).toBe("needs.verify.outputs.healthy == 'true'");
+    const smoke = post.jobs["smoke-test"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(smoke).toContain('terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" output -json kubeone_api');
+    expect(smoke).toContain('npx tsx scripts/smoke-test.ts "$KKP_ENV" "$API_ENDPOINT"');
     // The gate: bound to the next environment, so its reviewers approve the promotion.
     expect(post.jobs.promote).toMatchObject({ needs: ["verify", "smoke-test"], environment: "${{ needs.verify.outputs.next }}", permissions: { contents: "write", actions: "write" } });
   });
@@ -234,6 +237,10 @@ describe("promotion decisions", () => {
     expect(dex.expect(200, JSON.stringify({ issuer: "https://kkp-prod.example.com/dex" }))).toBeUndefined();
     expect(dex.expect(200, JSON.stringify({ issuer: "https://kkp.example.com/dex" }))).toMatch(/expected https:\/\/kkp-prod\.example\.com\/dex/);
     expect(checks[0].expect(502, "")).toBe("HTTP 502");
+    // With the API endpoint from the cluster stack's outputs, the cluster itself is checked first.
+    const withApi = smokeChecks(config, "apps-prod", "api.example.net");
+    expect(withApi[0]).toMatchObject({ name: "Kubernetes API", url: "https://api.example.net:6443/livez", clusterCertificate: true });
+    expect(withApi.slice(1).every((c) => !c.clusterCertificate)).toBe(true);
   });
 });
 

@@ -55,15 +55,27 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
         "runs-on": first.runner,
         needs: ["verify"],
         if: "needs.verify.outputs.healthy == 'true'",
-        permissions: { contents: "read" },
+        permissions: { contents: "read", ...(first.cloud.method === "oidc" ? { "id-token": "write" } : {}) },
         "timeout-minutes": 20,
+        env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
         steps: [
           checkout(),
-          ...node,
+          ...toolSteps(first, ["node", "terraform"]),
+          // Only to read the cluster stack's outputs: where the Kubernetes API is.
+          cloudLoginStep(first),
           {
-            name: "Smoke-test the KKP endpoints",
-            run: 'npx tsx scripts/smoke-test.ts "$KKP_ENV" | tee -a "$GITHUB_STEP_SUMMARY"',
-            env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
+            name: "Find the Kubernetes API",
+            run: [
+              "npx cdktf synth",
+              'terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" init -input=false -lock-timeout=5m',
+              'echo "endpoint=$(terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" output -json kubeone_api | jq -r .endpoint)" >> "$GITHUB_OUTPUT"',
+            ].join("\n"),
+            id: "api",
+          },
+          {
+            name: "Smoke-test the cluster and the KKP endpoints",
+            run: 'npx tsx scripts/smoke-test.ts "$KKP_ENV" "$API_ENDPOINT" | tee -a "$GITHUB_STEP_SUMMARY"',
+            env: { API_ENDPOINT: "${{ steps.api.outputs.endpoint }}" },
           },
         ],
       },

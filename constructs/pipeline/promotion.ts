@@ -102,19 +102,23 @@ export interface SmokeCheck {
   readonly url: string;
   /** Returns what is wrong with the response, or undefined when it is right. */
   readonly expect: (status: number, body: string) => string | undefined;
+  /** Served with the cluster's own CA, which the runner does not know: checked for liveness, not identity. */
+  readonly clusterCertificate?: boolean;
 }
 
 /**
  * What the smoke test asks of a deployed environment, over the public endpoints (so TLS and DNS are checked
- * too): the dashboard answers, Dex serves its discovery document for the issuer KKP is configured with, and
- * Grafana is healthy when monitoring is on.
+ * too): the Kubernetes API is live, the dashboard answers, Dex serves its discovery document for the issuer KKP
+ * is configured with, and Grafana is healthy when monitoring is on.
  */
-export function smokeChecks(config: KkpConfig, envName: string): SmokeCheck[] {
+export function smokeChecks(config: KkpConfig, envName: string, apiEndpoint?: string): SmokeCheck[] {
   const env = config.environments.find((e) => e.name === envName);
   if (!env) return [];
   const issuer = `https://${env.domain}/dex`;
   const ok = (status: number) => (status === 200 ? undefined : `HTTP ${status}`);
   return [
+    // The API server answers /livez without credentials; its certificate is the cluster's own CA's.
+    ...(apiEndpoint ? [{ name: "Kubernetes API", url: `https://${apiEndpoint}:6443/livez`, expect: ok, clusterCertificate: true }] : []),
     { name: "KKP dashboard", url: `https://${env.domain}/`, expect: ok },
     {
       name: "Dex discovery",
