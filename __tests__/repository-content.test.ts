@@ -73,10 +73,12 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
         REPOSITORY_PATHS.kkpConfiguration(env.name),
         REPOSITORY_PATHS.kkpValues(env.name),
         `${fluxRoot}/kustomization.yaml`,
-        `${fluxRoot}/flux.yaml`,
-        `${fluxRoot}/platform/seed.yaml`,
-        `${fluxRoot}/platform/project.yaml`,
-        `${fluxRoot}/platform/preset.yaml`,
+        `${fluxRoot}/entry.yaml`,
+        `${fluxRoot}/parts/flux.yaml`,
+        `${fluxRoot}/parts/notifications.yaml`,
+        `${fluxRoot}/parts/platform/seed.yaml`,
+        `${fluxRoot}/parts/platform/project.yaml`,
+        `${fluxRoot}/parts/platform/preset.yaml`,
       ]),
     );
   });
@@ -124,14 +126,15 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
 
   test("each part of the tree is applied by exactly one Flux Kustomization, which points at a generated directory", () => {
     // flux bootstrap's Kustomization applies flux/clusters/<env>; it finds kkp/ by its kustomization.yaml.
-    expect(parse(files.get(`${fluxRoot}/kustomization.yaml`)!).resources).toEqual(["flux.yaml", "notifications.yaml"]);
+    expect(parse(files.get(`${fluxRoot}/kustomization.yaml`)!).resources).toEqual(["entry.yaml"]);
+    expect(parse(files.get(`${fluxRoot}/parts/kustomization.yaml`)!).resources).toEqual(["flux.yaml", "notifications.yaml"]);
     const parts = fluxObjects.filter((o) => o.apiVersion === "kustomize.toolkit.fluxcd.io/v1");
     const paths = parts.map((k) => k.spec.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const part of parts) {
       // The first environment follows main through bootstrap's own source.
       expect(part.spec.sourceRef).toEqual({ kind: "GitRepository", name: "flux-system" });
-      expect(part.metadata.name).toMatch(new RegExp(`^kkp-${env.name}-(platform|monitoring|logging)$`));
+      expect(part.metadata.name).toMatch(new RegExp(`^kkp-${env.name}(-(platform|monitoring|logging))?$`));
       expect(files.has(`${part.spec.path.replace(/^\.\//, "")}/kustomization.yaml`)).toBe(true);
       for (const dependency of part.spec.dependsOn ?? []) expect(parts.map((p) => p.metadata.name)).toContain(dependency.name);
     }
@@ -218,7 +221,7 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       expect(secretStep.run).toContain(`: "\${${name}:?is empty`);
       expect(secretStep.run).toContain(`"$${name}" > "$values/${name}"`);
     }
-    expect((secretStep.secrets ?? []).map((s) => s.name)).toEqual([...presetSecrets, "FLUX_GITHUB_TOKEN"]);
+    expect((secretStep.secrets ?? []).map((s) => s.name)).toEqual([...presetSecrets, "FLUX_NOTIFY_TOKEN"]);
 
     // Nothing else carries a placeholder Flux or the installer would have to fill.
     const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml"));
@@ -293,6 +296,6 @@ describe("npm run render -- --out <dir> on the GCP example", () => {
     expect([render.status, render.stderr]).toEqual([0, ""]);
     const expected = repositoryFiles({ config: configFrom(undefined, gcpExampleText), configFile: "examples/gcp-github.yaml" });
     for (const [file, content] of expected) expect({ file, same: readFileSync(path.join(out, file), "utf8") === content }).toEqual({ file, same: true });
-    expect([...expected.keys()]).toEqual(expect.arrayContaining(["kubeone/kubeone.yaml", "kubermatic/prod/values.yaml", "flux/clusters/prod/kkp/logging/loki.yaml"]));
+    expect([...expected.keys()]).toEqual(expect.arrayContaining(["kubeone/kubeone.yaml", "kubermatic/prod/values.yaml", "flux/clusters/prod/kkp/parts/logging/loki.yaml"]));
   });
 });

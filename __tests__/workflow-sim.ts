@@ -55,7 +55,7 @@ function changeOutputs(changed: string[]): Record<string, string> {
 }
 
 /** The jobs GitHub would run for an event, in an order that respects `needs`; `failing` jobs fail when they run. */
-export function jobsRun(workflow: any, event: "pull_request" | "push", changed: string[] = [], failing: string[] = [], tag?: string): string[] {
+export function jobsRun(workflow: any, event: "pull_request" | "push" | "workflow_dispatch", changed: string[] = [], failing: string[] = [], tag?: string): string[] {
   if (!(event in workflow.on)) return [];
   if (event === "push" && tag !== undefined) {
     if (!(workflow.on.push.tags ?? []).some((pattern: string) => matchesAny([pattern], tag))) return [];

@@ -12,7 +12,7 @@ import { REPOSITORY_PATHS } from "./content/paths";
 import { renderYaml } from "./content/yaml";
 import { buildPipelines } from "./pipeline/build";
 import { renderGithubWorkflow, workflowPath } from "./pipeline/github-actions";
-import { DRIFT_PATH, POST_DEPLOY_PATH, renderDriftWorkflow, renderPostDeployWorkflow } from "./pipeline/github-feedback";
+import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, renderDeployTagsWorkflow, renderDriftWorkflow, renderPostDeployWorkflow } from "./pipeline/github-feedback";
 
 export interface RepositorySource {
   readonly config: KkpConfig;
@@ -35,6 +35,7 @@ export function repositoryFiles(source: RepositorySource): ReadonlyMap<string, s
       const pipelines = buildPipelines(source);
       for (const pipeline of pipelines) files.set(workflowPath(pipeline), renderGithubWorkflow(pipeline, header));
       files.set(POST_DEPLOY_PATH, renderPostDeployWorkflow(config, pipelines[0], header));
+      if (pipelines.length > 1) files.set(DEPLOY_TAGS_PATH, renderDeployTagsWorkflow(config, pipelines[0], header));
       files.set(DRIFT_PATH, renderDriftWorkflow(config, pipelines[0], header));
       break;
     }

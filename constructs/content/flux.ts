@@ -2,15 +2,18 @@
  * The Flux tree of one environment (DESIGN.md §5): what Flux delivers once `flux bootstrap` has put its own
  * manifests into `flux/clusters/<env>/flux-system/`.
  *
- *   flux/clusters/<env>/kkp/                   picked up by the bootstrap Kustomization (it has a kustomization.yaml)
- *     kustomization.yaml, flux.yaml            Flux Kustomizations (and Helm repositories) for the parts below
- *     platform/                                ClusterIssuer, Seed `kubermatic`, Project and owner, Preset
- *     monitoring/                              kube-prometheus-stack (Alertmanager with kkp.alerting)  [kkp.monitoring]
- *     logging/                                 Loki and Grafana Alloy                                   [kkp.logging]
+ *   flux/clusters/<env>/kkp/                  found by bootstrap's Kustomization (it has a kustomization.yaml), from main
+ *     entry.yaml                              Kustomization kkp-<env> (and, after the first environment, the
+ *                                             GitRepository kkp-<env> following deploy/<env>): applies parts/
+ *     parts/                                  from the entry's source, so only promotion changes it
+ *       flux.yaml, notifications.yaml         a Flux Kustomization per part, Helm repositories; Providers, Alerts
+ *       platform/                             ClusterIssuer, Seed `kubermatic`, Project and owner, Preset
+ *       monitoring/                           kube-prometheus-stack (Alertmanager with kkp.alerting)  [kkp.monitoring]
+ *       logging/                              Loki and Grafana Alloy                                   [kkp.logging]
  *
- * The parts are applied only through their own Flux Kustomization (the root kustomization.yaml does not list
- * them), each with its own health and `dependsOn`. The Preset's credentials are `${NAME}` placeholders that
- * Flux substitutes from the Secret the pipeline creates from CI secrets; git never holds them.
+ * Each directory is applied by exactly one Kustomization: a kustomization.yaml never lists its subdirectories.
+ * The Preset's credentials are `${NAME}` placeholders that Flux substitutes from the Secret the pipeline
+ * creates from CI secrets; git never holds them.
  */
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
 import { REPOSITORY_PATHS } from "./paths";
@@ -80,21 +83,34 @@ export function fluxTree(config: KkpConfig, env: EnvironmentConfig): GeneratedFi
   ];
   const charts = [...new Map(usedCharts(config).map((chart) => [chart.repository, chart])).values()];
   const source = env.index === 0 ? BOOTSTRAP_SOURCE : `kkp-${env.name}`;
-  const fluxObjects = [
-    ...(env.index === 0 ? [] : [promotedSource(config, env, source)]),
-    ...charts.map(helmRepository),
-    ...parts.map((part) => fluxKustomization(env, part, root, source)),
-  ];
+  const promoted = `${root}/parts`;
   if (fluxParts(config).join() !== parts.map((p) => p.name).join()) throw new Error("the Flux parts and the promotion gate disagree");
   return [
-    { path: `${root}/kustomization.yaml`, objects: [kustomize(["flux.yaml", "notifications.yaml"])] },
-    { path: `${root}/flux.yaml`, objects: fluxObjects },
-    { path: `${root}/notifications.yaml`, objects: notifications(config, env) },
+    // The entry, applied by bootstrap's Kustomization from main: where this environment's parts come from.
+    { path: `${root}/kustomization.yaml`, objects: [kustomize(["entry.yaml"])] },
+    { path: `${root}/entry.yaml`, objects: [...(env.index === 0 ? [] : [promotedSource(config, env, source)]), entryKustomization(env, promoted, source)] },
+    // Everything else comes from the entry's source: main for the first environment, deploy/<env> for the others.
+    { path: `${promoted}/kustomization.yaml`, objects: [kustomize(["flux.yaml", "notifications.yaml"])] },
+    { path: `${promoted}/flux.yaml`, objects: [...charts.map(helmRepository), ...parts.map((part) => fluxKustomization(env, part, promoted, source))] },
+    { path: `${promoted}/notifications.yaml`, objects: notifications(config, env) },
     ...parts.flatMap((part) => [
-      { path: `${root}/${part.name}/kustomization.yaml`, objects: [kustomize(part.files.map((f) => f.name))] },
-      ...part.files.map((file) => ({ path: `${root}/${part.name}/${file.name}`, objects: file.objects })),
+      { path: `${promoted}/${part.name}/kustomization.yaml`, objects: [kustomize(part.files.map((f) => f.name))] },
+      ...part.files.map((file) => ({ path: `${promoted}/${part.name}/${file.name}`, objects: file.objects })),
     ]),
   ];
+}
+
+/**
+ * `kkp-<env>`: applies the environment's parts list and notifications from its source. Switching a part off
+ * therefore reaches a later environment only when the commit is promoted there.
+ */
+function entryKustomization(env: EnvironmentConfig, path: string, source: string): Manifest {
+  return {
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    kind: "Kustomization",
+    metadata: { name: `kkp-${env.name}`, namespace: FLUX_NAMESPACE },
+    spec: { interval: "10m", retryInterval: "2m", timeout: "2m", path: `./${path}`, prune: true, sourceRef: { kind: "GitRepository", name: source } },
+  };
 }
 
 function usedCharts(config: KkpConfig): Chart[] {

@@ -10,14 +10,12 @@ import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
-import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../config/resolve";
 import type { GeneratedSecrets } from "../generated-secrets";
 import type { Pipeline, Secret } from "../pipeline/model";
-import { deployTagPattern } from "../pipeline/promotion";
 
 /** `[skip ci]` keeps the commit from starting the workflow it just wrote; the next real change runs it. */
 export const COMMIT_MESSAGE = "chore(kkp-gitops): update generated files [skip ci]";
@@ -64,14 +62,9 @@ export class GithubRepository extends Construct {
         environment: env.name,
         preventSelfReview: users.length + teams.length > 0,
         ...(users.length + teams.length > 0 ? { reviewers: [{ users, teams }] } : {}),
-        // The first environment deploys from the protected main branch only; a later one from its deploy tags
-        // (and main, where the promotion gate asks its reviewers), listed below.
-        deploymentBranchPolicy: env.index === 0 ? { protectedBranches: true, customBranchPolicies: false } : { protectedBranches: false, customBranchPolicies: true },
+        // Every environment deploys from the protected main branch only: a later one by a dispatch on main.
+        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
       });
-      if (env.index > 0) {
-        new RepositoryEnvironmentDeploymentPolicy(this, `deploy-tags-${env.name}`, { repository, environment: resource.environment, tagPattern: deployTagPattern(env.name) });
-        new RepositoryEnvironmentDeploymentPolicy(this, `gate-${env.name}`, { repository, environment: resource.environment, branchPattern: pipeline.mainBranch });
-      }
       return { name: env.name, resource };
     });
 

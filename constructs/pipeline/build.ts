@@ -238,10 +238,10 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
           [
             "# The Preset's cloud credentials; the Flux tree holds only ${NAME} placeholders for them.",
             applySecretFromEnv("flux-system", PRESET_CREDENTIALS_SECRET, PRESET_SECRETS[config.cloud.provider].map((secret) => [secret.name, secret])),
-            "# The token Flux reports commit statuses and dispatches with.",
-            applySecretFromEnv("flux-system", NOTIFICATION_TOKEN_SECRET, [["token", SECRETS.fluxToken]]),
+            "# The token Flux reports commit statuses and dispatches with: not bootstrap's, which can administer the repository.",
+            applySecretFromEnv("flux-system", NOTIFICATION_TOKEN_SECRET, [["token", SECRETS.fluxNotifyToken]]),
           ].join("\n"),
-          [...PRESET_SECRETS[config.cloud.provider], SECRETS.fluxToken],
+          [...PRESET_SECRETS[config.cloud.provider], SECRETS.fluxNotifyToken],
         ),
         step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken]),
       ],
@@ -292,7 +292,7 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
     },
     changeDetector: "terraform-kkp-validate",
     environment: env.name,
-    ...(index > 0 ? { deployTag: deployTagPattern(env.name) } : {}),
+    ...(index > 0 ? { deployTag: { pattern: deployTagPattern(env.name), commit: { job: "promotion-check", output: "sha" } } } : {}),
     runner: config.pipeline.runner,
     tools: config.pipeline.tools,
     cloud,
@@ -303,13 +303,15 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
 }
 
 /**
- * Turns the first environment's jobs into a later environment's: every job runs on the deploy tag only (the
- * whole chain, for exactly the tagged commit), after the promotion check; Flux's branch moves last.
+ * Turns the first environment's jobs into a later environment's: every job runs for a deploy tag only (the
+ * whole chain, for exactly the tagged commit), after the promotion check that resolved the tag. Flux's branch
+ * moves to the commit once the cluster runs it, before Flux is bootstrapped and DNS waits for what Flux delivers.
  */
 function promoted(jobs: Job[], env: EnvironmentConfig, previous: string): void {
   for (const [i, job] of jobs.entries()) {
     const { onlyIfChanged: _, ...rest } = job;
-    jobs[i] = { ...rest, triggers: ["deploy-tag"], needs: job.needs.length === 0 ? ["promotion-check"] : job.needs };
+    const after = job.id === "flux-bootstrap" ? ["flux-source-update" as const] : job.after;
+    jobs[i] = { ...rest, triggers: ["deploy-tag"], needs: ["promotion-check", ...job.needs], ...(after ? { after } : {}) };
   }
   jobs.unshift({
     id: "promotion-check",
@@ -321,21 +323,28 @@ function promoted(jobs: Job[], env: EnvironmentConfig, previous: string): void {
     cloudLogin: false,
     sshAgent: false,
     repositoryApi: ["read-statuses"],
-    steps: [step("Check the tag and the previous environment's health", `npx tsx scripts/promotion.ts check-tag ${env.name}`)],
+    outputs: [{ name: "sha", step: "check" }],
+    steps: [
+      {
+        id: "check",
+        name: "Resolve the tag, check it is merged and the previous environment's health",
+        run: `npx tsx scripts/promotion.ts check-tag ${env.name}`,
+      },
+    ],
   });
   const branch = fluxBranch(env, "main");
-  jobs.push({
+  jobs.splice(jobs.findIndex((job) => job.id === "flux-bootstrap"), 0, {
     id: "flux-source-update",
     title: `Hand ${env.name} to Flux`,
     description: `move ${branch}, the branch Flux in ${env.name} delivers from, to the tagged commit`,
     triggers: ["deploy-tag"],
-    needs: ["dns-update"],
+    needs: ["promotion-check", "kkp-deploy"],
     environment: env.name,
     tools: ["node"],
     cloudLogin: false,
     sshAgent: false,
     repositoryApi: ["write-refs"],
-    steps: [step(`Move ${branch} to the tagged commit`, `npx tsx scripts/promotion.ts move-branch ${branch}`)],
+    steps: [step(`Move ${branch} to the tagged commit`, `npx tsx scripts/promotion.ts move-branch ${branch} "$(git rev-parse HEAD)"`)],
   });
 }
 

@@ -25,7 +25,13 @@ export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
 
 /** The first environment's workflow is kkp.yml; every later environment has its own, run by its deploy tags. */
 export function workflowPath(pipeline: Pipeline): string {
-  return pipeline.deployTag ? `.github/workflows/kkp-${pipeline.environment}.yml` : WORKFLOW_PATH;
+  return pipeline.deployTag ? environmentWorkflowFile(pipeline.environment, true) : WORKFLOW_PATH;
+}
+
+/** The workflow file name of an environment's pipeline. */
+export function environmentWorkflowFile(env: string, later: boolean, directory = true): string {
+  const file = later ? `kkp-${env}.yml` : "kkp.yml";
+  return directory ? `.github/workflows/${file}` : file;
 }
 const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
 /** Terraform's provider cache, relative to the home directory. */
@@ -54,10 +60,10 @@ export function workflowText(header: string, workflow: Record<string, unknown>):
 export function renderGithubWorkflow(pipeline: Pipeline, header: string): string {
   const workflow = {
     name: `kkp ${pipeline.environment}`,
-    // A later environment runs on its deploy tags, and on a dispatch of such a tag by the promotion gate
-    // (a tag pushed with the run's own token starts no workflow); its first job refuses any other ref.
+    // A later environment runs by dispatch on main with the deploy tag as input (from the tag dispatcher or the
+    // promotion gate), so its definition is always main's, reviewed; its first job resolves and checks the tag.
     on: pipeline.deployTag
-      ? { push: { tags: [pipeline.deployTag] }, workflow_dispatch: {} }
+      ? { workflow_dispatch: { inputs: { tag: { description: `Deploy tag to deploy (${pipeline.deployTag.pattern})`, required: true, type: "string" } } } }
       : { pull_request: { branches: [pipeline.mainBranch] }, push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) } },
     permissions: {},
     // Deployments of one environment queue behind each other and are never cancelled midway; a pull request's
@@ -84,6 +90,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     needs: needs.length > 0 ? needs : undefined,
     ...(condition ? { if: condition } : {}),
     ...(detector ? { outputs: Object.fromEntries(CHANGE_SETS.map((set) => [set, `\${{ steps.changes.outputs.${set} }}`])) } : {}),
+    ...(job.outputs ? { outputs: Object.fromEntries(job.outputs.map((o) => [o.name, `\${{ steps.${o.step}.outputs.${o.name} }}`])) } : {}),
     ...(job.environment ? { environment: job.environment } : {}),
     permissions: {
       contents: "read",
@@ -98,17 +105,33 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     "timeout-minutes": job.environment ? 60 : 20,
     steps: [
       // The change detector compares with the commit before the push, so it needs the history.
-      uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}) }),
+      uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}), ...checkoutRef(pipeline, job) }),
       ...toolSteps(pipeline, job.tools),
       ...(detector ? [changeDetectionStep()] : []),
       ...(job.cloudLogin ? [cloudLoginStep(pipeline)] : []),
       ...(job.sshAgent ? [sshAgentStep()] : []),
       ...(job.downloads ? [download(job.downloads)] : []),
-      ...job.steps.map((s) => ({ name: s.name, run: s.run, ...secretEnv(s.secrets ?? []) })),
+      ...job.steps.map((s) => ({ name: s.name, ...(s.id ? { id: s.id } : {}), run: s.run, ...mergedEnv(secretEnv(s.secrets ?? []), inputEnv(pipeline, job)) })),
       ...(job.report ? reportSteps(job.report, job.triggers.includes("change-request")) : []),
       ...(job.uploads ? [upload(pipeline, job.uploads)] : []),
     ],
   };
+}
+
+function mergedEnv(...parts: Yaml[]): Yaml {
+  const env = Object.assign({}, ...parts.map((p) => (p.env ?? {}) as Yaml));
+  return Object.keys(env).length > 0 ? { env } : {};
+}
+
+/** In a later environment's pipeline, every job but the one resolving the tag works on the tagged commit. */
+function checkoutRef(pipeline: Pipeline, job: Job): Yaml {
+  const commit = pipeline.deployTag?.commit;
+  return commit && commit.job !== job.id ? { ref: `\${{ needs.${commit.job}.outputs.${commit.output} }}` } : {};
+}
+
+/** The job resolving the deploy tag reads it from the dispatch input, through env like all event data. */
+function inputEnv(pipeline: Pipeline, job: Job): Yaml {
+  return pipeline.deployTag?.commit.job === job.id ? { env: { DEPLOY_TAG: "${{ inputs.tag }}" } } : {};
 }
 
 /**

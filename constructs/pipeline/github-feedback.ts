@@ -15,7 +15,7 @@ import type { KkpConfig } from "../../config/resolve";
 import { stackIds } from "../../stacks/ids";
 import { cloudLoginStep, SHELL_DEFAULTS, toolSteps, uses, workflowText } from "./github-actions";
 import type { Pipeline } from "./model";
-import { fluxKustomizationName, fluxParts } from "./promotion";
+import { deployTagPattern, fluxKustomizationName, fluxParts } from "./promotion";
 
 export const POST_DEPLOY_PATH = ".github/workflows/kkp-post-deploy.yml";
 export const DRIFT_PATH = ".github/workflows/kkp-drift.yml";
@@ -34,8 +34,6 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
     name: "kkp post-deployment",
     on: { repository_dispatch: { types: dispatchTypes(config) }, status: {} },
     permissions: {},
-    // One run per deployed commit and environment at a time; the gate is idempotent besides.
-    concurrency: { group: "kkp-post-deploy-${{ github.event.sha || github.event.client_payload.metadata.revision }}", "cancel-in-progress": false },
     env: { ...first.env },
     defaults: SHELL_DEFAULTS,
     jobs: {
@@ -68,7 +66,9 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
             run: [
               "npx cdktf synth",
               'terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" init -input=false -lock-timeout=5m',
-              'echo "endpoint=$(terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" output -json kubeone_api | jq -r .endpoint)" >> "$GITHUB_OUTPUT"',
+              // On its own line, so that a failing output or an empty endpoint fails the step instead of skipping the check.
+              'endpoint="$(terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" output -json kubeone_api | jq -er .endpoint)"',
+              'echo "endpoint=$endpoint" >> "$GITHUB_OUTPUT"',
             ].join("\n"),
             id: "api",
           },
@@ -86,7 +86,8 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
         if: "needs.verify.outputs.next != ''",
         // The next environment's reviewers approve the promotion here.
         environment: "${{ needs.verify.outputs.next }}",
-        // A dispatch and a status about the same deployment both arrive here; the second finds the tag and stops.
+        // Events about one deployment queue here one at a time (a newer duplicate replaces a waiting one); the
+        // verify job already dropped those that found the commit promoted.
         concurrency: { group: "kkp-promote-${{ needs.verify.outputs.next }}-${{ needs.verify.outputs.sha }}", "cancel-in-progress": false },
         permissions: { contents: "write", actions: "write" },
         "timeout-minutes": 10,
@@ -97,6 +98,46 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
             name: "Tag the commit and start the next environment's pipeline",
             run: 'npx tsx scripts/promotion.ts promote "$NEXT"',
             env: { ...api, NEXT: "${{ needs.verify.outputs.next }}", SHA: "${{ needs.verify.outputs.sha }}" },
+          },
+        ],
+      },
+    },
+  };
+  return workflowText(header, workflow);
+}
+
+export const DEPLOY_TAGS_PATH = ".github/workflows/kkp-deploy-tags.yml";
+
+/**
+ * Deploy tags pushed by people: a tag-triggered workflow runs from the tagged commit, whose workflow files
+ * anyone with write access can edit, so this one holds nothing worth taking (no secrets, no environment, no
+ * cloud identity; the environments admit main only). It hands the tag to the environment's pipeline, which runs
+ * with main's reviewed definition and checks the tag itself.
+ */
+export function renderDeployTagsWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
+  const later = config.environments.slice(1).sort((a, b) => b.name.length - a.name.length);
+  const workflow = {
+    name: "kkp deploy tags",
+    on: { push: { tags: later.map((env) => deployTagPattern(env.name)) } },
+    permissions: {},
+    defaults: SHELL_DEFAULTS,
+    jobs: {
+      dispatch: {
+        name: "Start the environment's pipeline for ${{ github.ref_name }}",
+        "runs-on": first.runner,
+        permissions: { actions: "write" },
+        env: { GH_TOKEN: "${{ github.token }}", GH_REPO: "${{ github.repository }}", TAG: "${{ github.ref_name }}" },
+        "timeout-minutes": 5,
+        steps: [
+          {
+            name: "Dispatch the environment's workflow on main",
+            run: [
+              'case "$TAG" in',
+              ...later.map((env) => `  ${env.name}-deploy-?*) env=${env.name} ;;`),
+              '  *) echo "$TAG is not a deploy tag of an environment after the first" >&2; exit 1 ;;',
+              "esac",
+              `gh workflow run "kkp-$env.yml" --ref ${first.mainBranch} -f tag="$TAG"`,
+            ].join("\n"),
           },
         ],
       },

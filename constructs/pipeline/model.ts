@@ -92,6 +92,8 @@ export interface Artifact {
 
 export interface Step {
   readonly name: string;
+  /** Names the step, for job outputs that read what it wrote. */
+  readonly id?: string;
   /** Bash, run with `set -euo pipefail`. */
   readonly run: string;
   /** Secrets this step, and only this step, sees as environment variables. */
@@ -121,6 +123,8 @@ export interface Job {
   readonly steps: readonly Step[];
   /** A Markdown file the job writes for reviewers: shown as the job's summary and on the change request. */
   readonly report?: string;
+  /** Values the job hands to later jobs: each output's name and the step that writes it. */
+  readonly outputs?: ReadonlyArray<{ readonly name: string; readonly step: string }>;
   /** What the job does through the CI system's API with the run's own token: read commit statuses, write git refs. */
   readonly repositoryApi?: readonly ("read-statuses" | "write-refs")[];
   readonly description: string;
@@ -135,8 +139,12 @@ export interface Pipeline {
   readonly changeDetector: JobId;
   /** The environment this pipeline deploys; runs for it never overlap. */
   readonly environment: string;
-  /** The deploy tags of this environment, e.g. `apps-deploy-*`; only for environments after the first. */
-  readonly deployTag?: string;
+  /**
+   * Only for environments after the first, which deploy one commit named by a deploy tag: the tag pattern
+   * (`apps-deploy-*`), and the job output holding the commit every job checks out (the job that resolved the
+   * tag, and checked it may be deployed).
+   */
+  readonly deployTag?: { readonly pattern: string; readonly commit: { readonly job: JobId; readonly output: string } };
   readonly runner: string;
   readonly tools: ToolVersions;
   readonly cloud: CloudLogin;

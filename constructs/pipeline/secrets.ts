@@ -9,6 +9,11 @@ export const SECRETS = {
     scope: "environment",
   },
   fluxToken: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests", scope: "environment" },
+  fluxNotifyToken: {
+    name: "FLUX_NOTIFY_TOKEN",
+    description: "token Flux in the cluster posts commit statuses and repository_dispatch events with: commit statuses and contents write, nothing more (it lives in the cluster)",
+    scope: "environment",
+  },
 } satisfies Record<string, Secret>;
 
 /** Long-lived cloud keys, used only with `pipeline.credentials: static-keys`. */
