@@ -392,3 +392,75 @@ describe("the CI stack with several environments", () => {
     expect(committed).toEqual(expect.arrayContaining([".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DEPLOY_TAGS_PATH, DRIFT_PATH]));
   });
 });
+
+describe("scripts/promotion.ts move-branch and promote against a stand-in GitHub API", () => {
+  type Reply = { status?: number; body: unknown };
+
+  async function run(args: string[], env: Record<string, string>, reply: (method: string, url: string, body: any) => Reply) {
+    const calls: Array<{ method: string; url: string; body: any }> = [];
+    const server = createServer((request, response) => {
+      let raw = "";
+      request.on("data", (c) => (raw += c));
+      request.on("end", () => {
+        const url = String(request.url).replace("/repos/example-org/kkp-platform", "");
+        const body = raw ? JSON.parse(raw) : undefined;
+        calls.push({ method: String(request.method), url, body });
+        const { status, body: out } = reply(String(request.method), url, body);
+        response.statusCode = status ?? 200;
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify(out));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/promotion.ts", ...args], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        KKP_CONFIG: CONFIG_FILE,
+        GITHUB_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        GITHUB_REPOSITORY: "example-org/kkp-platform",
+        GH_TOKEN: "test-token",
+        ...env,
+      },
+    });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    server.close();
+    return { status, stderr, calls };
+  }
+
+  test("move-branch creates the deploy branch on the first deployment", async () => {
+    const result = await run(["move-branch", "deploy/apps", SHA], {}, (method) =>
+      method === "PATCH" ? { status: 422, body: { message: "Reference does not exist" } } : { status: 201, body: {} },
+    );
+    expect(result.status).toBe(0);
+    expect(result.calls).toEqual([
+      { method: "PATCH", url: "/git/refs/heads/deploy/apps", body: { sha: SHA, force: true } },
+      { method: "POST", url: "/git/refs", body: { ref: "refs/heads/deploy/apps", sha: SHA } },
+    ]);
+  });
+
+  test("move-branch fails when GitHub refuses the update, instead of leaving Flux behind silently", async () => {
+    const result = await run(["move-branch", "deploy/apps", SHA], {}, () => ({ status: 422, body: { message: "Repository rule violations found" } }));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("could not move deploy/apps");
+    expect(result.calls).toHaveLength(1);
+  });
+
+  test("promote tags the commit and dispatches the next environment's pipeline on main with that tag", async () => {
+    let tags: Array<{ ref: string; object: { sha: string } }> = [];
+    const result = await run(["promote", "apps"], { SHA }, (method, url, body) => {
+      if (method === "GET" && url === "/git/matching-refs/tags/apps-deploy-") return { body: tags };
+      if (method === "POST" && url === "/git/refs") {
+        tags = [{ ref: body.ref, object: { sha: body.sha } }];
+        return { status: 201, body: {} };
+      }
+      return { status: 204, body: {} };
+    });
+    expect([result.status, result.stderr]).toEqual([0, ""]);
+    const tag = tags[0].ref.replace("refs/tags/", "");
+    expect(tag).toMatch(/^apps-deploy-\d{8}-\d{4}-0123456$/);
+    expect(result.calls.at(-1)).toEqual({ method: "POST", url: "/actions/workflows/kkp-apps.yml/dispatches", body: { ref: "main", inputs: { tag } } });
+  });
+});
