@@ -58,6 +58,10 @@ function repositoryOf(config: ParsedConfig): string {
   switch (config.ci.provider) {
     case "github":
       return `github.com/${config.ci.github.owner}/${config.ci.github.repository}`;
+    case "gitlab":
+      return `${config.ci.gitlab.url.replace(/^https:\/\//, "")}/${config.ci.gitlab.project}`;
+    case "bitbucket":
+      return `bitbucket.org/${config.ci.bitbucket.workspace}/${config.ci.bitbucket.repository}`;
   }
 }
 

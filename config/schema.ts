@@ -36,8 +36,37 @@ const ciSchema = z
           personal: z.boolean().default(false).describe("The owner is a user account, not an organisation (flux bootstrap --personal). @default false"),
         }).describe("The GitHub repository the pipeline runs in."),
       }),
+      z.strictObject({
+        provider: z.literal("gitlab"),
+        gitlab: z
+          .strictObject({
+            project: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, { error: "must be a GitLab project path such as platform-team/kkp-gitops" })
+              .describe("Path of the GitLab project holding this project, the pipeline and the Flux tree, e.g. platform-team/kkp-gitops."),
+            url: z
+              .string()
+              .regex(/^https:\/\/[a-z0-9.-]+(:\d+)?$/, { error: "must be the GitLab instance's https URL without a path, such as https://gitlab.com" })
+              .default("https://gitlab.com")
+              .describe("The GitLab instance. @default https://gitlab.com"),
+            personal: z.boolean().default(false).describe("The project lives in a user's namespace, not a group (flux bootstrap --personal). @default false"),
+          })
+          .describe("The GitLab project the pipeline runs in; Terraform state is kept in its managed HTTP backend."),
+      }),
+      z.strictObject({
+        provider: z.literal("bitbucket"),
+        bitbucket: z
+          .strictObject({
+            workspace: z.string().regex(/^[a-z0-9_-]{1,62}$/, { error: "must be a Bitbucket workspace ID such as example-org" }).describe("Bitbucket workspace ID."),
+            repository: z
+              .string()
+              .regex(/^[a-z0-9._-]{1,62}$/, { error: "must be a Bitbucket repository slug such as kkp-gitops" })
+              .describe("Repository slug holding this project, the pipeline and the Flux tree."),
+          })
+          .describe("The Bitbucket Cloud repository the pipeline runs in (no Terraform provider: render the files and commit them)."),
+      }),
     ],
-    { error: "ci.provider must be one of: github" },
+    { error: "ci.provider must be one of: github, gitlab, bitbucket" },
   )
   .describe("The CI system that runs the delivery pipeline.");
 
@@ -266,6 +295,13 @@ export const configSchema = z
           message: "is required for OIDC credentials (pipeline.credentials: oidc); name the workload identity provider and service account, or set pipeline.credentials: static-keys",
         });
       }
+    }
+    if (config.ci.provider !== "github" && config.environments.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["environments"],
+        message: `lists ${config.environments.length} environments, but promotion across environments is built for ci.provider github only; with ${config.ci.provider}, deploy one environment per configuration`,
+      });
     }
     requireUniqueNames(config.environments, "environments", ctx);
     requireUniqueNames(config.workers, "workers", ctx);

@@ -9,6 +9,8 @@ import type { DnsRecord } from "./dns/kkp-records";
 
 /** Where Terraform state lives: a bucket created by the state stack, used by every stack under its own key. */
 export interface StateStore {
+  /** Whether a state stack must create the store (a bucket) before any other stack can use it. */
+  readonly needsStateStack: boolean;
   /** Adds the state bucket (and lock table, where one is needed) to `scope`. */
   define(scope: Construct): void;
   /** Configures `stack` to keep its state in the store under `key`, a path such as `prod/cluster`. */

@@ -2,7 +2,7 @@
 # Installs pinned command-line tools below a directory (default ~/.kkp-tools) that CI caches by version:
 # binaries in bin/, the KKP release (installer and its Helm charts) in kubermatic/.
 #
-#   scripts/install-tools.sh [--dir DIR] kubeone=1.11.2 kubermatic-installer=v2.28.3 kubectl=v1.32.9 helm=v3.17.3 flux=2.6.4
+#   scripts/install-tools.sh [--dir DIR] [terraform=1.11.4] kubeone=1.11.2 kubermatic-installer=v2.28.3 kubectl=v1.32.9 helm=v3.17.3 flux=2.6.4
 #
 # A tool already present at the wanted version (a cache hit) is not downloaded again. Downloads are checked
 # against the checksums their publishers release next to them (KKP publishes none at the time of writing; its
@@ -40,6 +40,16 @@ for spec in "$@"; do
     continue
   fi
   case "$tool" in
+    terraform)
+      # For CI systems without a setup action (GitLab, Bitbucket); GitHub uses hashicorp/setup-terraform.
+      v="${version#v}"
+      archive="terraform_${v}_${os}_${arch}.zip"
+      fetch "https://releases.hashicorp.com/terraform/${v}/${archive}" "$work/$archive"
+      fetch "https://releases.hashicorp.com/terraform/${v}/terraform_${v}_SHA256SUMS" "$work/terraform.sums"
+      verify "$work/$archive" "$work/terraform.sums"
+      unzip -q -o "$work/$archive" terraform -d "$work"
+      install -m 0755 "$work/terraform" "$dir/terraform"
+      ;;
     kubectl)
       fetch "https://dl.k8s.io/release/${version}/bin/${os}/${arch}/kubectl" "$work/kubectl"
       fetch "https://dl.k8s.io/release/${version}/bin/${os}/${arch}/kubectl.sha256" "$work/kubectl.sha256"

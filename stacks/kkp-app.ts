@@ -6,6 +6,8 @@ import { ClusterStack } from "./cluster-stack";
 import { DnsStack } from "./dns-stack";
 import { stackIds } from "./ids";
 import { StateStack } from "./state-stack";
+import { GitlabStateStore } from "../constructs/gitlab/state-store";
+import type { CloudTarget } from "../constructs/cloud";
 
 
 export interface Installation {
@@ -19,14 +21,27 @@ export interface Installation {
  * stack per environment.
  */
 export function defineStacks(app: App, { config, configFile }: Installation): void {
-  const cloud = cloudTargetFor(config);
-  const state = new StateStack(app, stackIds.state, cloud);
-  new CiStack(app, stackIds.ci, { cloud, config, configFile }).addDependency(state);
+  const cloud = withStateStore(cloudTargetFor(config), config);
+  const state = cloud.stateStore.needsStateStack ? new StateStack(app, stackIds.state, cloud) : undefined;
+  const ci = new CiStack(app, stackIds.ci, { cloud, config, configFile });
+  if (state) ci.addDependency(state);
   for (const env of config.environments) {
     const cluster = new ClusterStack(app, stackIds.cluster(env.name), { cloud, env });
-    cluster.addDependency(state);
+    if (state) cluster.addDependency(state);
     const dns = new DnsStack(app, stackIds.dns(env.name), { cloud, env });
     // DNS records point at services KKP creates on the cluster, so they are deployed after it.
     dns.addDependency(cluster);
   }
+}
+
+/** On GitLab, every stack keeps its state in the project's managed Terraform backend instead of the cloud's bucket. */
+function withStateStore(cloud: CloudTarget, config: KkpConfig): CloudTarget {
+  if (config.ci.provider !== "gitlab") return cloud;
+  const stateStore = new GitlabStateStore(config.ci.gitlab);
+  return {
+    stateStore,
+    configureProvider: (scope) => cloud.configureProvider(scope),
+    defineCluster: (scope, env) => cloud.defineCluster(scope, env),
+    defineDnsRecords: (scope, records) => cloud.defineDnsRecords(scope, records),
+  };
 }

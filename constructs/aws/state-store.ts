@@ -19,6 +19,8 @@ export interface S3StateStoreProps {
 }
 
 export class S3StateStore implements StateStore {
+  readonly needsStateStack = true;
+
   constructor(private readonly props: S3StateStoreProps) {}
 
   define(scope: Construct): void {

@@ -151,8 +151,26 @@ function repository(config: KkpConfig): { ssh: string; https: string } {
       const { owner, repository } = config.ci.github;
       return { ssh: `ssh://git@github.com/${owner}/${repository}`, https: `https://github.com/${owner}/${repository}` };
     }
+    case "gitlab": {
+      const { url, project } = config.ci.gitlab;
+      return { ssh: `ssh://git@${new URL(url).hostname}/${project}`, https: `${url}/${project}` };
+    }
+    case "bitbucket": {
+      const { workspace, repository } = config.ci.bitbucket;
+      return { ssh: `ssh://git@bitbucket.org/${workspace}/${repository}`, https: `https://bitbucket.org/${workspace}/${repository}` };
+    }
   }
 }
+
+/** Flux's commit-status provider for the git host; GitHub also gets a dispatch provider that starts post-deployment. */
+const NOTIFICATION_PROVIDERS: Record<KkpConfig["ci"]["provider"], ReadonlyArray<{ name: string; type: string }>> = {
+  github: [
+    { name: "commit-status", type: "github" },
+    { name: "dispatch", type: "githubdispatch" },
+  ],
+  gitlab: [{ name: "commit-status", type: "gitlab" }],
+  bitbucket: [{ name: "commit-status", type: "bitbucket" }],
+};
 
 /** A later environment's parts follow its deploy branch, which only its deploy-tag pipeline moves. */
 function promotedSource(config: KkpConfig, env: EnvironmentConfig, name: string): Manifest {
@@ -190,12 +208,8 @@ function notifications(config: KkpConfig, env: EnvironmentConfig): Manifest[] {
     metadata: { name, namespace: FLUX_NAMESPACE },
     spec: { providerRef: { name: providerName }, eventSeverity: "info", eventSources, eventMetadata: { env: env.name } },
   });
-  return [
-    provider("commit-status", "github"),
-    provider("dispatch", "githubdispatch"),
-    alert(`kkp-${env.name}-commit-status`, "commit-status"),
-    alert(`kkp-${env.name}-dispatch`, "dispatch"),
-  ];
+  const providers = NOTIFICATION_PROVIDERS[config.ci.provider];
+  return [...providers.map((p) => provider(p.name, p.type)), ...providers.map((p) => alert(`kkp-${env.name}-${p.name}`, p.name))];
 }
 
 function helmRepository(chart: Chart): Manifest {

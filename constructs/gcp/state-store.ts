@@ -11,6 +11,8 @@ export interface GcsStateStoreProps {
 }
 
 export class GcsStateStore implements StateStore {
+  readonly needsStateStack = true;
+
   constructor(private readonly props: GcsStateStoreProps) {}
 
   /** The state bucket: versioned, uniform access, public access prevented, protected from `terraform destroy`. */

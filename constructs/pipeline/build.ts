@@ -10,8 +10,8 @@ import { installerSecrets } from "../content/kubermatic";
 import { REPOSITORY_PATHS } from "../content/paths";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { deployTagPattern, fluxBranch } from "./promotion";
-import { TOOLS_HOME, type CloudLogin, type Job, type Pipeline, type Secret, type Step } from "./model";
-import { CLOUD_KEY_SECRETS, GRAFANA_CLIENT_SECRET, PRESET_SECRETS, SECRETS } from "./secrets";
+import { TOOLS_HOME, type CloudLogin, type Job, type JobId, type Pipeline, type Secret, type Step } from "./model";
+import { CLOUD_KEY_SECRETS, FLUX_BOOTSTRAP_SECRETS, GRAFANA_CLIENT_SECRET, PRESET_SECRETS, SECRETS } from "./secrets";
 
 
 /** The infrastructure code and its inputs. */
@@ -29,7 +29,11 @@ const INFRASTRUCTURE_PATHS = [
 ];
 
 /** Where each CI system keeps its pipeline definition; a change there re-runs everything. */
-const CI_DEFINITION: Record<KkpConfig["ci"]["provider"], readonly string[]> = { github: [".github/**"] };
+const CI_DEFINITION: Record<KkpConfig["ci"]["provider"], readonly string[]> = {
+  github: [".github/**"],
+  gitlab: [".gitlab-ci.yml"],
+  bitbucket: ["bitbucket-pipelines.yml"],
+};
 
 const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
 const PLAN_FILE = "plan.tfplan";
@@ -58,6 +62,8 @@ export function buildPipelines(source: PipelineSource): Pipeline[] {
 export function buildPipeline({ config, configFile }: PipelineSource, index = 0): Pipeline {
   const env = config.environments[index];
   const next = config.environments[index + 1];
+  // GitLab keeps the state itself (its managed HTTP backend): no bucket, so no state stack and no backend-prepare.
+  const bucketState = config.ci.provider !== "gitlab";
   const clusterStack = stackIds.cluster(env.name);
   const dnsStack = stackIds.dns(env.name);
   const stackDir = (id: string) => `cdktf.out/stacks/${id}`;
@@ -97,8 +103,8 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
   const jobs: Job[] = [
     {
       id: "terraform-kkp-validate",
-      title: "Validate the state, CI and cluster stacks",
-      description: "project tests, generated-files check, cdktf synth, terraform validate of the state, CI and cluster stacks",
+      title: `Validate the ${bucketState ? "state, " : ""}CI and cluster stacks`,
+      description: `project tests, generated-files check, cdktf synth, terraform validate of the ${bucketState ? "state, " : ""}CI and cluster stacks`,
       triggers: ["change-request", "main"],
       needs: [],
       tools: ["node", "terraform"],
@@ -108,7 +114,7 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
         step("Test", "npm test"),
         step("Check the generated repository files", "npx tsx scripts/render.ts --check"),
         synth,
-        validate([stackIds.state, stackIds.ci, clusterStack]),
+        validate([...(bucketState ? [stackIds.state] : []), stackIds.ci, clusterStack]),
       ],
     },
     {
@@ -243,7 +249,7 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
           ].join("\n"),
           [...PRESET_SECRETS[config.cloud.provider], SECRETS.fluxNotifyToken],
         ),
-        step("flux bootstrap", fluxBootstrapScript(config, env), [SECRETS.fluxToken]),
+        step("flux bootstrap", fluxBootstrapScript(config, env), [FLUX_BOOTSTRAP_SECRETS[config.ci.provider]]),
       ],
     }),
     deployJob({
@@ -259,6 +265,7 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
     }),
   ];
 
+  if (!bucketState) withoutJob(jobs, "terraform-backend-prepare");
   if (next) {
     const nextStack = stackIds.cluster(next.name);
     jobs.push({
@@ -300,6 +307,14 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
     jobs,
   };
+}
+
+/** Drops a job, and every other job's dependency on it. */
+function withoutJob(jobs: Job[], id: JobId): void {
+  jobs.splice(jobs.findIndex((job) => job.id === id), 1);
+  for (const [i, job] of jobs.entries()) {
+    jobs[i] = { ...job, needs: job.needs.filter((n) => n !== id), ...(job.after ? { after: job.after.filter((a) => a !== id) } : {}) };
+  }
 }
 
 /**
@@ -426,6 +441,22 @@ function fluxBootstrapScript(config: KkpConfig, env: EnvironmentConfig): string 
     switch (config.ci.provider) {
       case "github":
         return `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${config.ci.github.owner} --repository=${config.ci.github.repository} --branch=main --path=${path} --personal=${config.ci.github.personal}`;
+      case "gitlab": {
+        const { url, project, personal } = config.ci.gitlab;
+        const owner = project.split("/").slice(0, -1).join("/");
+        const name = project.split("/").at(-1);
+        return `GITLAB_TOKEN="$FLUX_GITLAB_TOKEN" flux bootstrap gitlab --hostname=${new URL(url).host} --owner=${owner} --repository=${name} --branch=main --path=${path} --personal=${personal}`;
+      }
+      case "bitbucket": {
+        const { workspace, repository } = config.ci.bitbucket;
+        // Bitbucket has no flux bootstrap provider: plain git over SSH, with an access key that may push.
+        return [
+          'key="$(mktemp)"',
+          'trap \'rm -f "$key"\' EXIT',
+          '(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")',
+          `flux bootstrap git --url=ssh://git@bitbucket.org/${workspace}/${repository}.git --branch=main --path=${path} --private-key-file="$key" --silent`,
+        ].join("\n");
+      }
     }
   })();
   return [

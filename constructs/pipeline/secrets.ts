@@ -8,13 +8,24 @@ export const SECRETS = {
     description: "KubeOne credentials file (YAML) with long-lived cloud credentials that machine-controller and the cloud controller keep using inside the cluster",
     scope: "environment",
   },
-  fluxToken: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests", scope: "environment" },
   fluxNotifyToken: {
     name: "FLUX_NOTIFY_TOKEN",
-    description: "token Flux in the cluster posts commit statuses and repository_dispatch events with: commit statuses and contents write, nothing more (it lives in the cluster)",
+    description:
+      "token Flux in the cluster reports with (GitHub: commit statuses and contents write, for statuses and repository_dispatch; GitLab: a project access token with api scope; Bitbucket: <user>:<app password> with repository write); nothing more, since it lives in the cluster",
     scope: "environment",
   },
 } satisfies Record<string, Secret>;
+
+/** What `flux bootstrap` authenticates with on each git host. */
+export const FLUX_BOOTSTRAP_SECRETS: Record<"github" | "gitlab" | "bitbucket", Secret> = {
+  github: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests", scope: "environment" },
+  gitlab: { name: "FLUX_GITLAB_TOKEN", description: "token flux bootstrap gitlab uses to add its deploy key and commit its manifests (api scope)", scope: "environment" },
+  bitbucket: {
+    name: "FLUX_SSH_PRIVATE_KEY",
+    description: "private key of a Bitbucket access key with write access: flux bootstrap git pushes with it, and Flux pulls with it",
+    scope: "environment",
+  },
+};
 
 /** Long-lived cloud keys, used only with `pipeline.credentials: static-keys`. */
 export const CLOUD_KEY_SECRETS: Record<CloudLogin["provider"], readonly Secret[]> = {
