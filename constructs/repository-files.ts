@@ -10,7 +10,8 @@ import { kubeoneManifest } from "./content/kubeone";
 import { kubermaticConfiguration, kubermaticValues } from "./content/kubermatic";
 import { REPOSITORY_PATHS } from "./content/paths";
 import { renderYaml } from "./content/yaml";
-import { buildPipelines } from "./pipeline/build";
+import { buildPipeline, buildPipelines } from "./pipeline/build";
+import { GITLAB_CI_PATH, renderGitlabCi } from "./pipeline/gitlab-ci";
 import { renderGithubWorkflow, workflowPath } from "./pipeline/github-actions";
 import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, renderDeployTagsWorkflow, renderDriftWorkflow, renderPostDeployWorkflow } from "./pipeline/github-feedback";
 
@@ -39,6 +40,11 @@ export function repositoryFiles(source: RepositorySource): ReadonlyMap<string, s
       files.set(DRIFT_PATH, renderDriftWorkflow(config, pipelines[0], header));
       break;
     }
+    case "gitlab":
+      files.set(GITLAB_CI_PATH, renderGitlabCi(buildPipeline(source), header));
+      break;
+    case "bitbucket":
+      break;
   }
   files.set(REPOSITORY_PATHS.kubeoneManifest, renderYaml(header, [kubeoneManifest(config)]));
   for (const env of config.environments) {

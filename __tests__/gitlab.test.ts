@@ -1,0 +1,161 @@
+/**
+ * The pipeline on GitLab (examples/aws-gitlab.yaml): `.gitlab-ci.yml` as gitlab-ci-local reads it (GitLab's
+ * JSON schema, and the jobs it creates for a merge request and for pushes to main that change different
+ * files), state in GitLab's managed Terraform backend, and the GitLab stack.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "../config/load";
+import { matchesAny } from "../constructs/pipeline/globs";
+import { GITLAB_CI_PATH } from "../constructs/pipeline/gitlab-ci";
+import { SEED_JOB_IDS } from "../constructs/pipeline/model";
+import { repositoryFiles } from "../constructs/repository-files";
+import { configErrorFor, configFrom, resources, synthAll } from "./helpers";
+
+const CONFIG_FILE = "examples/aws-gitlab.yaml";
+const exampleText = readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8");
+const config = configFrom(undefined, exampleText);
+const files = repositoryFiles({ config, configFile: CONFIG_FILE });
+const ciText = files.get(GITLAB_CI_PATH)!;
+const ci = parse(ciText);
+const GITLAB_CI_LOCAL = path.join(PROJECT_ROOT, "node_modules", ".bin", "gitlab-ci-local");
+
+/**
+ * The jobs gitlab-ci-local creates for an event, in a git repository where `origin/main` is the commit before the
+ * push and the push changed `changed` (gitlab-ci-local evaluates `rules:changes` against origin/main).
+ */
+function gitlabJobs(text: string, source: "merge_request_event" | "push", changed: string[] = []) {
+  const repo = mkdtempSync(path.join(tmpdir(), "kkp-gitlab-"));
+  const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" });
+  git("init", "-q", "-b", "main");
+  writeFileSync(path.join(repo, GITLAB_CI_PATH), text);
+  git("add", "-A");
+  git("commit", "-q", "-m", "base");
+  git("update-ref", "refs/remotes/origin/main", "HEAD");
+  for (const file of changed) {
+    mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    writeFileSync(path.join(repo, file), "changed\n");
+  }
+  git("add", "-A");
+  git("commit", "-q", "-m", "change", "--allow-empty");
+  const variables = ["--variable", `CI_PIPELINE_SOURCE=${source}`, ...(source === "push" ? ["--variable", "CI_COMMIT_BRANCH=main"] : [])];
+  const run = spawnSync(GITLAB_CI_LOCAL, ["--list-csv", ...variables], { cwd: repo, encoding: "utf8" });
+  const jobs = run.stdout
+    .trim()
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.length > 0)
+    .map((line) => line.split(";")[0]);
+  return { status: run.status, stderr: run.stderr, jobs };
+}
+
+/** Whether GitLab creates a pipeline for a push to main changing `changed` (the workflow rule's `changes`). */
+function pipelineRuns(changed: string[]): boolean {
+  const pushRule = ci.workflow.rules.find((rule: any) => String(rule.if).includes('"push"'));
+  return changed.some((file) => matchesAny(pushRule.changes, file));
+}
+
+describe("the .gitlab-ci.yml of the GitLab example", () => {
+  test("passes gitlab-ci-local's validation against GitLab's CI schema", () => {
+    const run = gitlabJobs(ciText, "merge_request_event");
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain("json schema validated");
+  });
+
+  test("the schema check can fail: an unknown job key is rejected", () => {
+    const run = gitlabJobs(ciText.replace("  stage: terraform-plan\n", "  stage: terraform-plan\n  bogus_key: 1\n"), "merge_request_event");
+    expect(run.status).not.toBe(0);
+    expect(run.stderr + run.jobs.join()).toContain("'bogus_key' property is not expected to be here");
+  });
+
+  test("a merge request runs validate and plan, with the job names used on GitHub", () => {
+    expect(gitlabJobs(ciText, "merge_request_event").jobs).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "terraform-plan"]);
+  });
+
+  test("a push to main changing the infrastructure runs the whole chain; GitLab keeps the state, so there is no backend-prepare", () => {
+    expect(pipelineRuns(["constructs/aws/cluster.ts"])).toBe(true);
+    expect(gitlabJobs(ciText, "push", ["constructs/aws/cluster.ts"]).jobs).toEqual(SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare"));
+  });
+
+  test("a push changing only kubermatic/ runs from kkp-deploy on; one changing only kubeone/ from kubeone-apply", () => {
+    expect(gitlabJobs(ciText, "push", ["kubermatic/prod/values.yaml"]).jobs).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "kkp-deploy", "flux-bootstrap", "dns-update"]);
+    expect(gitlabJobs(ciText, "push", ["kubeone/kubeone.yaml"]).jobs).toEqual([
+      "terraform-kkp-validate",
+      "terraform-kkp-dns-validate",
+      "kubeone-apply",
+      "kkp-deploy",
+      "flux-bootstrap",
+      "dns-update",
+    ]);
+  });
+
+  test("a push changing nothing the pipeline cares about creates no pipeline", () => {
+    expect(pipelineRuns(["README.md", "flux/clusters/prod/kkp/parts/platform/seed.yaml"])).toBe(false);
+    expect(pipelineRuns([".gitlab-ci.yml"])).toBe(true);
+  });
+
+  test("soft dependencies are optional needs, so a predecessor left out by its rules does not block", () => {
+    expect(ci["kubeone-apply"].needs).toEqual([
+      { job: "terraform-kkp-validate", artifacts: false },
+      { job: "terraform-apply", optional: true, artifacts: false },
+    ]);
+    // apply takes the saved plan from the plan job of the same pipeline.
+    expect(ci["terraform-apply"].needs).toContainEqual({ job: "terraform-plan", artifacts: true });
+    expect(ci["terraform-plan"].artifacts).toMatchObject({ paths: ["cdktf.out/stacks/prod-cluster", "plan-summary.md"], exclude: ["cdktf.out/stacks/prod-cluster/.terraform/**"], expire_in: "7 days" });
+  });
+
+  test("apply-and-later jobs are bound to the environment and serialized per environment", () => {
+    for (const id of ["terraform-apply", "kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]) {
+      expect(ci[id]).toMatchObject({ environment: { name: "prod" }, resource_group: "kkp-prod" });
+    }
+    for (const id of ["terraform-kkp-validate", "terraform-plan"]) expect(ci[id]).not.toHaveProperty("environment");
+  });
+
+  test("jobs reach AWS with GitLab's OIDC id token, and the state with the job token", () => {
+    expect(ci["terraform-plan"].id_tokens).toEqual({ KKP_OIDC_TOKEN: { aud: "sts.amazonaws.com" } });
+    const plan = ci["terraform-plan"].script.join("\n");
+    expect(plan).toContain("export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kkp-gitlab-pipeline");
+    expect(plan).toContain('export AWS_WEB_IDENTITY_TOKEN_FILE="$oidc_token_file"');
+    expect(ci.variables.TF_HTTP_PASSWORD).toBe("$CI_JOB_TOKEN");
+    expect(ci["terraform-kkp-validate"]).not.toHaveProperty("id_tokens");
+  });
+
+  test("flux bootstrap uses GitLab's bootstrap command for the project's group and name", () => {
+    expect(ci["flux-bootstrap"].script.join("\n")).toContain(
+      'GITLAB_TOKEN="$FLUX_GITLAB_TOKEN" flux bootstrap gitlab --hostname=gitlab.com --owner=platform-team --repository=kkp-gitops --branch=main --path=flux/clusters/prod --personal=false',
+    );
+  });
+});
+
+describe("state and stacks with GitLab", () => {
+  const stacks = synthAll(config, CONFIG_FILE);
+
+  test("every stack keeps its state in the project's managed Terraform backend; no state bucket or state stack", () => {
+    expect(Object.keys(stacks).sort()).toEqual(["ci", "prod-cluster", "prod-dns"]);
+    for (const [id, stack] of Object.entries(stacks)) {
+      const address = `https://gitlab.com/api/v4/projects/platform-team%2Fkkp-gitops/terraform/state/${id}`;
+      expect(stack.terraform.backend.http).toMatchObject({ address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, username: "gitlab-ci-token" });
+    }
+    expect(JSON.stringify(stacks)).not.toContain("aws_s3_bucket");
+  });
+
+  test("flux's notifications report commit statuses to the GitLab project", () => {
+    const notifications = files.get("flux/clusters/prod/kkp/parts/notifications.yaml")!;
+    expect(notifications).toContain("type: gitlab");
+    expect(notifications).toContain("address: https://gitlab.com/platform-team/kkp-gitops");
+    expect(notifications).not.toContain("githubdispatch");
+  });
+
+  test("several environments are refused for GitLab, with the reason", () => {
+    expect(configErrorFor((c) => (c.environments = [{ name: "ops" }, { name: "apps" }]), exampleText)).toContain(
+      "environments: lists 2 environments, but promotion across environments is built for ci.provider github only; with gitlab, deploy one environment per configuration",
+    );
+  });
+
+  test("the CI stack has GitLab resources and none of GitHub's", () => {
+    expect(resources(stacks.ci, "github_repository_file")).toEqual([]);
+  });
+});
