@@ -26,7 +26,7 @@ describe.each(examples)("%s", (_, config) => {
   test("state bucket: versioned, encrypted, not public, TLS-only, protected from destroy (GitLab: no bucket, its managed backend)", () => {
     const s3 = all(stacks, "aws_s3_bucket");
     const gcs = all(stacks, "google_storage_bucket");
-    const gitlabState = Object.values(stacks).every((stack) => stack.terraform.backend.http?.address?.startsWith("https://"));
+    const gitlabState = Object.values(stacks).every((stack) => String(stack.terraform.backend.http?.address ?? "").startsWith("https://"));
     expect(s3.length + gcs.length).toBe(gitlabState ? 0 : 1);
     for (const bucket of s3) {
       expect(bucket.lifecycle?.prevent_destroy).toBe(true);
