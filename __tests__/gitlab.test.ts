@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { matchesAny } from "../constructs/pipeline/globs";
+import { buildPipeline } from "../constructs/pipeline/build";
 import { GITLAB_CI_PATH } from "../constructs/pipeline/gitlab-ci";
 import { SEED_JOB_IDS } from "../constructs/pipeline/model";
 import { repositoryFiles } from "../constructs/repository-files";
@@ -157,5 +158,45 @@ describe("state and stacks with GitLab", () => {
 
   test("the CI stack has GitLab resources and none of GitHub's", () => {
     expect(resources(stacks.ci, "github_repository_file")).toEqual([]);
+  });
+});
+
+describe("the GitLab stack", () => {
+  const ci = synthAll(config, CONFIG_FILE).ci;
+
+  test("commits the pipeline and every generated file to main, as text, without starting a pipeline", () => {
+    const committed = resources(ci, "gitlab_repository_file");
+    expect(committed.map((f) => f.file_path).sort()).toEqual([...files.keys()].sort());
+    for (const file of committed) {
+      expect(file).toMatchObject({ project: "platform-team/kkp-gitops", branch: "main", encoding: "text", overwrite_on_create: true });
+      expect(file.commit_message).toContain("[skip ci]");
+    }
+    expect(ci.provider.gitlab).toEqual([{ base_url: "https://gitlab.com/api/v4" }]);
+  });
+
+  test("CI/CD variables: exactly the secrets the pipeline reads, protected, scoped to the environment, generated ones masked", () => {
+    const variables = resources(ci, "gitlab_project_variable");
+    const read = buildPipeline({ config, configFile: CONFIG_FILE }).secrets.map((secret) => secret.name);
+    expect([...new Set(variables.map((v) => v.key))].sort()).toEqual([...read].sort());
+    for (const variable of variables) {
+      expect(variable).toMatchObject({ protected: true, raw: true, environment_scope: "prod" });
+      const generated = /^\$\{random_(password|uuid)\./.test(variable.value);
+      expect(variable.masked).toBe(generated && !variable.value.includes("bcrypt_hash"));
+      if (!generated) expect(ci.variable![variable.value.slice(6, -1)]).toMatchObject({ sensitive: true });
+    }
+    expect(variables.map((v) => v.key).sort()).toEqual(
+      expect.arrayContaining(["FLUX_GITLAB_TOKEN", "FLUX_NOTIFY_TOKEN", "KKP_ISSUER_CLIENT_SECRET", "KUBEONE_CREDENTIALS", "SSH_PRIVATE_KEY"]),
+    );
+  });
+
+  test("a protected environment per infrastructure environment, with the configured approvers", () => {
+    const [protectedEnv] = resources(ci, "gitlab_project_protected_environment");
+    expect(protectedEnv.deploy_access_levels).toEqual([{ access_level: "maintainer" }]);
+    expect(protectedEnv.approval_rules).toEqual([{ user_id: expect.stringMatching(/data\.gitlab_user\.\S+\.user_id/), required_approvals: 1 }]);
+    expect(resources(ci, "gitlab_project_environment").map((e) => e.name)).toEqual(["prod"]);
+  });
+
+  test("protects main against force pushes; merge requests bring changes", () => {
+    expect(resources(ci, "gitlab_branch_protection")).toEqual([expect.objectContaining({ branch: "main", allow_force_push: false, merge_access_level: "developer" })]);
   });
 });

@@ -1,10 +1,12 @@
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
-import { TerraformStack } from "cdktf";
+import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { KkpConfig } from "../config/resolve";
 import type { CloudTarget } from "../constructs/cloud";
 import { GeneratedSecrets } from "../constructs/generated-secrets";
 import { GithubRepository } from "../constructs/github/repository";
+import { GitlabProject } from "../constructs/gitlab/project";
 import { buildPipelines } from "../constructs/pipeline/build";
 import { repositoryFiles } from "../constructs/repository-files";
 
@@ -32,6 +34,25 @@ export class CiStack extends TerraformStack {
       case "github":
         new GithubProvider(this, "github", { owner: config.ci.github.owner });
         new GithubRepository(this, "repository", { repository: config.ci.github.repository, pipelines, secrets, files, environments: config.environments, generated });
+        break;
+      case "gitlab":
+        // The token comes from GITLAB_TOKEN, like GitHub's from GITHUB_TOKEN.
+        new GitlabProvider(this, "gitlab", { baseUrl: `${config.ci.gitlab.url}/api/v4` });
+        new GitlabProject(this, "project", { project: config.ci.gitlab.project, pipeline: pipelines[0], secrets, files, environments: config.environments, generated });
+        break;
+      case "bitbucket":
+        // No Terraform provider for Bitbucket Cloud: its files are rendered for commit (npm run render), and the
+        // stack only generates KKP's secrets, readable as sensitive outputs for the repository variables.
+        for (const env of config.environments) {
+          for (const secret of secrets.filter((s) => s.generated)) {
+            const output = new TerraformOutput(this, `${secret.name.toLowerCase()}_${env.name.replace(/-/g, "_")}`, {
+              value: generated.value(secret, env.name),
+              sensitive: true,
+              description: `Deployment variable ${secret.name} of the Bitbucket deployment ${env.name}`,
+            });
+            output.overrideLogicalId(`${secret.name.toLowerCase()}_${env.name.replace(/-/g, "_")}`);
+          }
+        }
         break;
     }
   }

@@ -11,11 +11,12 @@ import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
-import { TerraformVariable, Token } from "cdktf";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../config/resolve";
 import type { GeneratedSecrets } from "../generated-secrets";
 import type { Pipeline, Secret } from "../pipeline/model";
+import { secretVariable } from "../secret-variables";
 
 /** `[skip ci]` keeps the commit from starting the workflow it just wrote; the next real change runs it. */
 export const COMMIT_MESSAGE = "chore(kkp-gitops): update generated files [skip ci]";
@@ -30,11 +31,6 @@ export interface GithubRepositoryProps {
   readonly environments: readonly EnvironmentConfig[];
   /** Values of the secrets the CI stack generates (those with `generated`). */
   readonly generated: GeneratedSecrets;
-}
-
-/** The Terraform variable that carries a CI secret's value: `SSH_PRIVATE_KEY` -> `ssh_private_key`. */
-export function secretVariableName(secret: string): string {
-  return secret.toLowerCase();
 }
 
 export class GithubRepository extends Construct {
@@ -75,14 +71,7 @@ export class GithubRepository extends Construct {
     }
 
     for (const secret of props.secrets.filter((s) => !s.generated)) {
-      const value = new TerraformVariable(this, secretVariableName(secret.name), {
-        type: "string",
-        sensitive: true,
-        nullable: false,
-        description: `Value of the Actions secret ${secret.name}: ${secret.description}`,
-      });
-      // A plain name, so that it is set as TF_VAR_ssh_private_key or -var ssh_private_key=...
-      value.overrideLogicalId(secretVariableName(secret.name));
+      const value = secretVariable(this, secret);
       if (secret.scope === "repository") {
         new ActionsSecret(this, `secret-${secret.name}`, { repository, secretName: secret.name, plaintextValue: value.stringValue });
         continue;

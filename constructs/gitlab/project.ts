@@ -1,0 +1,95 @@
+/**
+ * The GitLab side of the pipeline, the counterpart of github/repository.ts: the generated files committed to
+ * main, CI/CD variables (protected, scoped to the deployment environment wherever only deploy jobs read them,
+ * masked where GitLab can mask the value), one protected environment per infrastructure environment with its
+ * approvers, and protection of main.
+ */
+import { BranchProtection } from "@cdktf/provider-gitlab/lib/branch-protection";
+import { DataGitlabGroup } from "@cdktf/provider-gitlab/lib/data-gitlab-group";
+import { DataGitlabUser } from "@cdktf/provider-gitlab/lib/data-gitlab-user";
+import { ProjectEnvironment } from "@cdktf/provider-gitlab/lib/project-environment";
+import { ProjectProtectedEnvironment } from "@cdktf/provider-gitlab/lib/project-protected-environment";
+import { ProjectVariable } from "@cdktf/provider-gitlab/lib/project-variable";
+import { RepositoryFile } from "@cdktf/provider-gitlab/lib/repository-file";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import type { EnvironmentConfig } from "../../config/resolve";
+import type { GeneratedSecrets } from "../generated-secrets";
+import { COMMIT_MESSAGE } from "../github/repository";
+import type { Pipeline, Secret } from "../pipeline/model";
+import { secretVariable } from "../secret-variables";
+
+export interface GitlabProjectProps {
+  readonly project: string;
+  readonly pipeline: Pipeline;
+  readonly secrets: readonly Secret[];
+  readonly files: ReadonlyMap<string, string>;
+  readonly environments: readonly EnvironmentConfig[];
+  readonly generated: GeneratedSecrets;
+}
+
+export class GitlabProject extends Construct {
+  constructor(scope: Construct, id: string, props: GitlabProjectProps) {
+    super(scope, id);
+    const { project, pipeline } = props;
+
+    for (const [file, content] of props.files) {
+      new RepositoryFile(this, `file-${file}`, {
+        project,
+        branch: pipeline.mainBranch,
+        filePath: file,
+        content,
+        encoding: "text",
+        commitMessage: COMMIT_MESSAGE,
+        overwriteOnCreate: true,
+      });
+    }
+
+    for (const env of props.environments) {
+      const environment = new ProjectEnvironment(this, `environment-${env.name}`, { project, name: env.name });
+      const users = env.reviewers.users.map((username) => Token.asNumber(new DataGitlabUser(this, `approver-${env.name}-user-${username}`, { username }).userId));
+      const groups = env.reviewers.teams.map((fullPath) => Token.asNumber(new DataGitlabGroup(this, `approver-${env.name}-group-${fullPath}`, { fullPath }).groupId));
+      new ProjectProtectedEnvironment(this, `protected-${env.name}`, {
+        project,
+        environment: environment.name,
+        // Maintainers deploy; the configured reviewers approve.
+        deployAccessLevels: [{ accessLevel: "maintainer" }],
+        ...(users.length + groups.length > 0
+          ? { approvalRules: [...users.map((userId) => ({ userId, requiredApprovals: 1 })), ...groups.map((groupId) => ({ groupId, requiredApprovals: 1 }))] }
+          : {}),
+      });
+    }
+
+    const variable = (name: string, secret: Secret, value: string, scope: string) =>
+      new ProjectVariable(this, name, {
+        project,
+        key: secret.name,
+        value,
+        // Only pipelines of protected branches (main) see them; merge requests from branches do not.
+        protected: true,
+        // GitLab masks only single-line values of 8+ characters from a limited alphabet: the generated ones qualify.
+        masked: secret.generated?.kind === "password" || secret.generated?.kind === "uuid",
+        raw: true,
+        environmentScope: scope,
+        description: secret.description.slice(0, 255),
+      });
+    for (const secret of props.secrets) {
+      if (secret.generated) {
+        for (const env of props.environments) variable(`variable-${env.name}-${secret.name}`, secret, props.generated.value(secret, env.name), env.name);
+        continue;
+      }
+      const value = secretVariable(this, secret).stringValue;
+      if (secret.scope === "repository") variable(`variable-${secret.name}`, secret, value, "*");
+      else for (const env of props.environments) variable(`variable-${env.name}-${secret.name}`, secret, value, env.name);
+    }
+
+    new BranchProtection(this, "main", {
+      project,
+      branch: pipeline.mainBranch,
+      // Changes arrive through merge requests; maintainers (and the CI stack's token) may still commit.
+      pushAccessLevel: "maintainer",
+      mergeAccessLevel: "developer",
+      allowForcePush: false,
+    });
+  }
+}
