@@ -11,6 +11,7 @@ import { kubermaticConfiguration, kubermaticValues } from "./content/kubermatic"
 import { REPOSITORY_PATHS } from "./content/paths";
 import { renderYaml } from "./content/yaml";
 import { buildPipeline, buildPipelines } from "./pipeline/build";
+import { BITBUCKET_PIPELINES_PATH, renderBitbucketPipelines } from "./pipeline/bitbucket-pipelines";
 import { GITLAB_CI_PATH, renderGitlabCi } from "./pipeline/gitlab-ci";
 import { renderGithubWorkflow, workflowPath } from "./pipeline/github-actions";
 import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, renderDeployTagsWorkflow, renderDriftWorkflow, renderPostDeployWorkflow } from "./pipeline/github-feedback";
@@ -44,6 +45,7 @@ export function repositoryFiles(source: RepositorySource): ReadonlyMap<string, s
       files.set(GITLAB_CI_PATH, renderGitlabCi(buildPipeline(source), header));
       break;
     case "bitbucket":
+      files.set(BITBUCKET_PIPELINES_PATH, renderBitbucketPipelines(buildPipeline(source), header));
       break;
   }
   files.set(REPOSITORY_PATHS.kubeoneManifest, renderYaml(header, [kubeoneManifest(config)]));

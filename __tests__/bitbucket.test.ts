@@ -1,0 +1,108 @@
+/**
+ * The pipeline on Bitbucket (examples/gcp-bitbucket.yaml): the steps `bitbucket-pipelines.yml` runs per trigger,
+ * computed from the rendered YAML (its parallel groups, step and stage `condition: changesets`), the deploy
+ * stage bound to the deployment, and what the CI stack still does without a Bitbucket provider.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "../config/load";
+import { BITBUCKET_PIPELINES_PATH } from "../constructs/pipeline/bitbucket-pipelines";
+import { buildPipeline } from "../constructs/pipeline/build";
+import { matchesAny } from "../constructs/pipeline/globs";
+import { SEED_JOB_IDS } from "../constructs/pipeline/model";
+import { repositoryFiles } from "../constructs/repository-files";
+import { configErrorFor, configFrom, synthAll } from "./helpers";
+
+const CONFIG_FILE = "examples/gcp-bitbucket.yaml";
+const exampleText = readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8");
+const config = configFrom(undefined, exampleText);
+const files = repositoryFiles({ config, configFile: CONFIG_FILE });
+const text = files.get(BITBUCKET_PIPELINES_PATH)!;
+const pipelines = parse(text).pipelines;
+
+const applies = (condition: any, changed: string[]) => !condition || changed.some((file) => matchesAny(condition.changesets.includePaths, file));
+
+/** The steps Bitbucket runs for a trigger, in order; a push's steps follow their change conditions. */
+function stepsRun(items: any[], changed?: string[]): string[] {
+  return items.flatMap((item) => {
+    if (item.parallel) return item.parallel.map((p: any) => p.step).filter((s: any) => !changed || applies(s.condition, changed)).map((s: any) => s.name);
+    if (item.stage) return changed && !applies(item.stage.condition, changed) ? [] : item.stage.steps.map((s: any) => s.step.name);
+    return !changed || applies(item.step.condition, changed) ? [item.step.name] : [];
+  });
+}
+
+describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
+  test("pull requests run validate and plan", () => {
+    expect(stepsRun(pipelines["pull-requests"]["**"])).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "terraform-plan"]);
+    expect(pipelines["pull-requests"]["**"][0].parallel).toHaveLength(2);
+  });
+
+  test("a push to main changing the infrastructure runs the whole chain, with the job names used on GitHub", () => {
+    expect(stepsRun(pipelines.branches.main, ["constructs/gcp/cluster.ts"])).toEqual([...SEED_JOB_IDS]);
+  });
+
+  test("a push changing only kubermatic/ skips backend-prepare and plan; the deploy stage's apply finds no plan and stops", () => {
+    expect(stepsRun(pipelines.branches.main, ["kubermatic/prod/values.yaml"])).toEqual(SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare" && id !== "terraform-plan"));
+    const apply = pipelines.branches.main.find((item: any) => item.stage).stage.steps[0].step;
+    expect(apply.name).toBe("terraform-apply");
+    expect(apply.script[1]).toBe('if [ ! -d cdktf.out/stacks/prod-cluster ]; then echo "No saved plan: the infrastructure did not change, nothing to apply."; exit 0; fi');
+  });
+
+  test("a push changing nothing the pipeline cares about runs only the validate steps", () => {
+    expect(stepsRun(pipelines.branches.main, ["README.md"])).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate"]);
+  });
+
+  test("the apply-and-later steps form one stage bound to the deployment, which Bitbucket allows once per pipeline", () => {
+    const stages = pipelines.branches.main.filter((item: any) => item.stage);
+    expect(stages).toHaveLength(1);
+    expect(stages[0].stage).toMatchObject({ name: "Deploy prod", deployment: "prod" });
+    expect(text.match(/deployment:/g)).toHaveLength(1);
+  });
+
+  test("steps reach Google Cloud with the step's OIDC token through workload identity federation", () => {
+    const plan = pipelines.branches.main.find((item: any) => item.step?.name === "terraform-plan").step;
+    expect(plan.oidc).toBe(true);
+    const script = plan.script.join("\n");
+    expect(script).toContain('printf \'%s\' "$BITBUCKET_STEP_OIDC_TOKEN" > "$oidc_token_file"');
+    expect(script).toContain('"audience":"//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/bitbucket/providers/bitbucket"');
+    expect(script).toContain('export GOOGLE_APPLICATION_CREDENTIALS="$google_credentials"');
+    // The plan travels to apply as an artifact, without provider binaries.
+    expect(plan.artifacts).toEqual(["cdktf.out/stacks/prod-cluster/**", "plan-summary.md"]);
+    expect(script).toContain("rm -rf cdktf.out/stacks/prod-cluster/.terraform");
+  });
+
+  test("flux bootstrap runs as plain git over SSH with the access key, which never touches the command line", () => {
+    const flux = stepsRun(pipelines.branches.main, ["constructs/x.ts"]).includes("flux-bootstrap");
+    expect(flux).toBe(true);
+    expect(text).toContain('flux bootstrap git --url=ssh://git@bitbucket.org/example-org/kkp-gitops.git --branch=main --path=flux/clusters/prod --private-key-file="$key" --silent');
+    expect(text).toContain('(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")');
+  });
+
+  test("the validate step checks the committed files, so a stale bitbucket-pipelines.yml fails it", () => {
+    expect(stepsRun(pipelines["pull-requests"]["**"])[0]).toBe("terraform-kkp-validate");
+    expect(text).toContain("npx tsx scripts/render.ts --check");
+  });
+});
+
+describe("the CI stack without a Bitbucket provider", () => {
+  const ci = synthAll(config, CONFIG_FILE).ci;
+
+  test("generates KKP's secrets and exposes them as sensitive outputs for the deployment variables", () => {
+    const generated = buildPipeline({ config, configFile: CONFIG_FILE }).secrets.filter((s) => s.generated).map((s) => `${s.name.toLowerCase()}_prod`);
+    expect(Object.keys(ci.output!).sort()).toEqual([...generated, "kkp_admin_password_prod"].sort());
+    for (const name of generated) expect(ci.output![name]).toMatchObject({ sensitive: true });
+    expect(Object.keys(ci.resource)).toEqual(expect.arrayContaining(["random_password", "random_uuid"]));
+    expect(Object.keys(ci.resource).filter((type) => !type.startsWith("random_"))).toEqual([]);
+  });
+
+  test("several environments are refused for Bitbucket, with the reason", () => {
+    expect(configErrorFor((c) => (c.environments = [{ name: "ops" }, { name: "apps" }]), exampleText)).toContain("with bitbucket, deploy one environment per configuration");
+  });
+
+  test("Flux reports commit statuses to the Bitbucket repository", () => {
+    const notifications = files.get("flux/clusters/prod/kkp/parts/notifications.yaml")!;
+    expect(notifications).toContain("type: bitbucket");
+    expect(notifications).toContain("address: https://bitbucket.org/example-org/kkp-gitops");
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Renders the pipeline model as `bitbucket-pipelines.yml`: a pure function from data to YAML text, like the
+ * GitHub and GitLab renderers, within what Bitbucket Pipelines offers:
+ * - `pull-requests` runs the change-request jobs; `branches: main` runs the chain;
+ * - steps run in order (the two validate jobs in parallel); a step with a change condition before the deploy
+ *   stage carries `condition: changesets`;
+ * - a Bitbucket deployment environment may appear only once per pipeline, so the apply-and-later jobs form one
+ *   `stage` bound to it, which runs when any change set changed. Inside it, apply applies the saved plan when the
+ *   plan step made one (an unchanged infrastructure has none), and the other steps are idempotent;
+ * - the cloud is reached with the step's OIDC token (`oidc: true`) unless static keys are configured; state is
+ *   in the cloud's bucket, prepared by terraform-backend-prepare as on GitHub.
+ */
+import { stringify } from "yaml";
+import { changePaths, type Job, type Pipeline } from "./model";
+import { cloudLoginScript, sshAgentScript, toolsScript } from "./job-setup";
+import { SECRETS } from "./secrets";
+
+export const BITBUCKET_PIPELINES_PATH = "bitbucket-pipelines.yml";
+/** The variable Bitbucket puts a step's OIDC token in. */
+const OIDC_TOKEN = "BITBUCKET_STEP_OIDC_TOKEN";
+const TOOLS_DIR = "$HOME/.cache/kkp-tools";
+
+type Yaml = Record<string, unknown>;
+
+export function renderBitbucketPipelines(pipeline: Pipeline, header: string): string {
+  const onChangeRequest = pipeline.jobs.filter((job) => job.triggers.includes("change-request"));
+  const onMain = pipeline.jobs.filter((job) => job.triggers.includes("main"));
+  const document = {
+    image: `node:${pipeline.tools.node}-bookworm`,
+    definitions: { caches: { "kkp-tools": "~/.cache/kkp-tools" } },
+    pipelines: {
+      "pull-requests": { "**": sequence(pipeline, onChangeRequest, false) },
+      branches: { [pipeline.mainBranch]: sequence(pipeline, onMain, true) },
+    },
+  };
+  return header + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** The jobs in order: jobs without predecessors in parallel, then one step each, the environment's jobs as a stage. */
+function sequence(pipeline: Pipeline, jobs: readonly Job[], onMain: boolean): Yaml[] {
+  const first = jobs.filter((job) => job.needs.length === 0);
+  const rest = jobs.filter((job) => job.needs.length > 0 && !job.environment);
+  const deploy = jobs.filter((job) => job.environment);
+  const items: Yaml[] = [];
+  if (first.length > 1) items.push({ parallel: first.map((job) => ({ step: step(pipeline, job, onMain) })) });
+  else items.push(...first.map((job) => ({ step: step(pipeline, job, onMain) })));
+  items.push(...rest.map((job) => ({ step: step(pipeline, job, onMain) })));
+  if (deploy.length > 0) {
+    items.push({
+      stage: {
+        name: `Deploy ${pipeline.environment}`,
+        deployment: pipeline.environment,
+        condition: { changesets: { includePaths: changePaths(pipeline) } },
+        steps: deploy.map((job) => ({ step: step(pipeline, job, false) })),
+      },
+    });
+  }
+  return items;
+}
+
+function step(pipeline: Pipeline, job: Job, withCondition: boolean): Yaml {
+  const paths = job.onlyIfChanged?.flatMap((set) => pipeline.changeSets[set]);
+  return {
+    name: job.id,
+    ...(job.cloudLogin && pipeline.cloud.method === "oidc" ? { oidc: true } : {}),
+    caches: ["node", "kkp-tools"],
+    "max-time": job.environment ? 60 : 20,
+    ...(withCondition && paths ? { condition: { changesets: { includePaths: paths } } } : {}),
+    script: [
+      "set -euo pipefail",
+      ...(job.downloads
+        ? [`if [ ! -d ${job.downloads.directory} ]; then echo "No saved plan: the infrastructure did not change, nothing to apply."; exit 0; fi`]
+        : []),
+      // Bitbucket has no pipeline-wide variables in the file: every step exports them.
+      Object.entries({ ...pipeline.env, ...job.env }).map(([key, value]) => `export ${key}=${value}`).join("\n"),
+      toolsScript(pipeline, job.tools, TOOLS_DIR),
+      ...(job.cloudLogin ? [cloudLoginScript(pipeline.cloud, OIDC_TOKEN)] : []),
+      ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
+      ...job.steps.map((s) => `# ${s.name}\n${s.run}`),
+      ...(job.report ? [`cat ${job.report}`] : []),
+      // Artifacts cannot exclude paths: drop what must not be kept (provider binaries) before they are collected.
+      ...(job.uploads?.exclude ?? []).map((path) => `rm -rf ${job.uploads!.directory}/${path}`),
+    ].filter((line) => line !== ""),
+    ...(job.uploads || job.report ? { artifacts: [...(job.uploads ? [`${job.uploads.directory}/**`] : []), ...(job.report ? [job.report] : [])] } : {}),
+  };
+}
