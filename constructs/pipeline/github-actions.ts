@@ -7,7 +7,7 @@
  */
 import { stringify } from "yaml";
 import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
-import { CHANGE_SETS, changePaths, TOOLS_HOME, type Artifact, type Job, type Pipeline, type Secret, type Tool } from "./model";
+import { CHANGE_SETS, changePaths, installSpecs, TOOLS_HOME, type Artifact, type Job, type Pipeline, type Secret, type Tool } from "./model";
 
 /** Every action the workflow uses, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
@@ -185,14 +185,7 @@ export function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
     steps.push({ name: "Prepare the provider cache", run: `mkdir -p ~/${PLUGIN_CACHE}\necho "TF_PLUGIN_CACHE_DIR=$HOME/${PLUGIN_CACHE}" >> "$GITHUB_ENV"` });
     steps.push(uses("cache", { path: `~/${PLUGIN_CACHE}`, key: "terraform-providers-${{ runner.os }}-${{ hashFiles('package-lock.json') }}" }, "Cache Terraform providers"));
   }
-  const versions: Partial<Record<Tool, string>> = {
-    kubeone: v.kubeone,
-    "kubermatic-installer": v.kubermatic,
-    kubectl: v.kubectl,
-    helm: v.helm,
-    flux: v.flux,
-  };
-  const binaries = tools.filter((t) => versions[t] !== undefined).map((t) => `${t}=${versions[t]}`);
+  const binaries = installSpecs(v, tools, false);
   if (binaries.length > 0) {
     steps.push(uses("cache", { path: `~/${TOOLS_HOME}`, key: `kkp-tools-\${{ runner.os }}-${binaries.join("-")}` }, "Cache tools"));
     steps.push({ name: "Install tools", run: `bash scripts/install-tools.sh ${binaries.join(" ")}\necho "$HOME/${TOOLS_HOME}/bin" >> "$GITHUB_PATH"` });

@@ -2,23 +2,14 @@
  * A job's setup as shell, for CI systems without setup and login actions (GitLab, Bitbucket): tools, cloud
  * login, SSH agent. GitHub uses actions for the same (github-actions.ts).
  */
-import { TOOLS_HOME, type CloudLogin, type Pipeline, type Tool } from "./model";
+import { installSpecs, TOOLS_HOME, type CloudLogin, type Pipeline, type Tool } from "./model";
 
 /**
  * Installs what a job needs on the CI image (node:<major>-bookworm): the project's npm packages, and the
  * pinned binaries below `toolsDir` (a cached directory), linked at ~/.kkp-tools where the jobs expect them.
  */
 export function toolsScript(pipeline: Pipeline, tools: readonly Tool[], toolsDir: string): string {
-  const v = pipeline.tools;
-  const versions: Partial<Record<Tool, string>> = {
-    terraform: v.terraform,
-    kubeone: v.kubeone,
-    "kubermatic-installer": v.kubermatic,
-    kubectl: v.kubectl,
-    helm: v.helm,
-    flux: v.flux,
-  };
-  const binaries = tools.filter((t) => versions[t] !== undefined).map((t) => `${t}=${versions[t]}`);
+  const binaries = installSpecs(pipeline.tools, tools, true);
   return [
     ...(tools.includes("node") ? ["npm ci --no-audit --no-fund"] : []),
     ...(binaries.length > 0

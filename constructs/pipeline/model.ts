@@ -59,6 +59,22 @@ export interface ToolVersions {
   readonly flux: string;
 }
 
+/**
+ * The `tool=version` arguments of scripts/install-tools.sh for the binaries among `tools`; Terraform only where
+ * no setup action installs it.
+ */
+export function installSpecs(versions: ToolVersions, tools: readonly Tool[], withTerraform: boolean): string[] {
+  const pinned: Partial<Record<Tool, string>> = {
+    ...(withTerraform ? { terraform: versions.terraform } : {}),
+    kubeone: versions.kubeone,
+    "kubermatic-installer": versions.kubermatic,
+    kubectl: versions.kubectl,
+    helm: versions.helm,
+    flux: versions.flux,
+  };
+  return tools.filter((t) => pinned[t] !== undefined).map((t) => `${t}=${pinned[t]}`);
+}
+
 /** How jobs that touch the cloud obtain credentials. */
 export type CloudLogin =
   | { readonly provider: "aws"; readonly region: string; readonly method: "oidc"; readonly roleArn: string }
