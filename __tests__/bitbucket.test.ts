@@ -79,6 +79,27 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(text).toContain('(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")');
   });
 
+  test("a pull request's plan is not kept as an artifact: it holds planned values in clear text", () => {
+    const plan = pipelines["pull-requests"]["**"].find((item: any) => item.step?.name === "terraform-plan").step;
+    expect(plan.artifacts).toEqual(["plan-summary.md"]);
+  });
+
+  test("multi-line secrets, which Bitbucket variables cannot hold, are stored base64-encoded and decoded in the step", () => {
+    const kubeone = pipelines.branches.main.find((item: any) => item.stage).stage.steps.find((s: any) => s.step.name === "kubeone-apply").step;
+    const script = kubeone.script.join("\n");
+    expect(script).toContain(`export SSH_PRIVATE_KEY="$(printf '%s' "$SSH_PRIVATE_KEY" | base64 -d)"`);
+    expect(script).toContain(`export KUBEONE_CREDENTIALS="$(printf '%s' "$KUBEONE_CREDENTIALS" | base64 -d)"`);
+    expect(text).toContain(`export FLUX_SSH_PRIVATE_KEY="$(printf '%s' "$FLUX_SSH_PRIVATE_KEY" | base64 -d)"`);
+  });
+
+  test("steps holding credentials do not use caches, which every branch and pull request shares", () => {
+    const all = [...pipelines["pull-requests"]["**"], ...pipelines.branches.main].flatMap((item: any) =>
+      item.parallel ? item.parallel.map((p: any) => p.step) : item.stage ? item.stage.steps.map((s: any) => s.step) : [item.step],
+    );
+    for (const s of all) expect({ step: s.name, caches: s.oidc || s.name === "kkp-deploy" ? s.caches : undefined }).toEqual({ step: s.name, caches: undefined });
+    expect(all.find((s: any) => s.name === "terraform-kkp-validate").caches).toEqual(["node", "kkp-tools"]);
+  });
+
   test("the validate step checks the committed files, so a stale bitbucket-pipelines.yml fails it", () => {
     expect(stepsRun(pipelines["pull-requests"]["**"])[0]).toBe("terraform-kkp-validate");
     expect(text).toContain("npx tsx scripts/render.ts --check");

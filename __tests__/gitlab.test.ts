@@ -78,14 +78,25 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
 
   test("a push to main changing the infrastructure runs the whole chain; GitLab keeps the state, so there is no backend-prepare", () => {
     expect(pipelineRuns(["constructs/aws/cluster.ts"])).toBe(true);
-    expect(gitlabJobs(ciText, "push", ["constructs/aws/cluster.ts"]).jobs).toEqual(SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare"));
+    const chain = SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare");
+    const jobs = gitlabJobs(ciText, "push", ["constructs/aws/cluster.ts"]).jobs;
+    // The approval gate comes right before the first deploy job.
+    expect(jobs).toEqual([...chain.slice(0, 3), "approve-prod", ...chain.slice(3)]);
   });
 
   test("a push changing only kubermatic/ runs from kkp-deploy on; one changing only kubeone/ from kubeone-apply", () => {
-    expect(gitlabJobs(ciText, "push", ["kubermatic/prod/values.yaml"]).jobs).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "kkp-deploy", "flux-bootstrap", "dns-update"]);
+    expect(gitlabJobs(ciText, "push", ["kubermatic/prod/values.yaml"]).jobs).toEqual([
+      "terraform-kkp-validate",
+      "terraform-kkp-dns-validate",
+      "approve-prod",
+      "kkp-deploy",
+      "flux-bootstrap",
+      "dns-update",
+    ]);
     expect(gitlabJobs(ciText, "push", ["kubeone/kubeone.yaml"]).jobs).toEqual([
       "terraform-kkp-validate",
       "terraform-kkp-dns-validate",
+      "approve-prod",
       "kubeone-apply",
       "kkp-deploy",
       "flux-bootstrap",
@@ -100,18 +111,30 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
 
   test("soft dependencies are optional needs, so a predecessor left out by its rules does not block", () => {
     expect(ci["kubeone-apply"].needs).toEqual([
+      { job: "approve-prod", artifacts: false },
       { job: "terraform-kkp-validate", artifacts: false },
       { job: "terraform-apply", optional: true, artifacts: false },
     ]);
     // apply takes the saved plan from the plan job of the same pipeline.
     expect(ci["terraform-apply"].needs).toContainEqual({ job: "terraform-plan", artifacts: true });
-    expect(ci["terraform-plan"].artifacts).toMatchObject({ paths: ["cdktf.out/stacks/prod-cluster", "plan-summary.md"], exclude: ["cdktf.out/stacks/prod-cluster/.terraform/**"], expire_in: "7 days" });
+    expect(ci["terraform-plan"].artifacts).toEqual({
+      paths: ["cdktf.out/stacks/prod-cluster/", "plan-summary.md"],
+      exclude: ["cdktf.out/stacks/prod-cluster/.terraform/**"],
+      expire_in: "7 days",
+      access: "developer",
+    });
+    // A merge request's plan is not kept: it would hold planned values in clear text.
+    expect(ci["terraform-plan"].script.at(-1)).toBe('if [ "$CI_PIPELINE_SOURCE" = merge_request_event ]; then rm -rf cdktf.out/stacks/prod-cluster; fi');
+    expect(ci["terraform-plan"].rules[0]).toEqual({ if: '$CI_PIPELINE_SOURCE == "merge_request_event"', variables: { TF_CLI_ARGS_plan: "-lock=false" } });
   });
 
-  test("apply-and-later jobs are bound to the environment and serialized per environment", () => {
+  test("apply-and-later jobs access the environment behind one approval job, serialized per environment", () => {
     for (const id of ["terraform-apply", "kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]) {
-      expect(ci[id]).toMatchObject({ environment: { name: "prod" }, resource_group: "kkp-prod" });
+      expect(ci[id]).toMatchObject({ environment: { name: "prod", action: "access" }, resource_group: "kkp-prod" });
+      expect(ci[id].needs[0]).toEqual({ job: "approve-prod", artifacts: false });
     }
+    // The deployment approvers approve: it runs on every push to main that creates a pipeline.
+    expect(ci["approve-prod"]).toMatchObject({ environment: { name: "prod", action: "start" }, rules: [{ if: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "main"' }] });
     for (const id of ["terraform-kkp-validate", "terraform-plan"]) expect(ci[id]).not.toHaveProperty("environment");
   });
 
@@ -120,7 +143,7 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
     const plan = ci["terraform-plan"].script.join("\n");
     expect(plan).toContain("export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kkp-gitlab-pipeline");
     expect(plan).toContain('export AWS_WEB_IDENTITY_TOKEN_FILE="$oidc_token_file"');
-    expect(ci.variables.TF_HTTP_PASSWORD).toBe("$CI_JOB_TOKEN");
+    expect(ci.variables).toMatchObject({ TF_HTTP_USERNAME: "gitlab-ci-token", TF_HTTP_PASSWORD: "$CI_JOB_TOKEN" });
     expect(ci["terraform-kkp-validate"]).not.toHaveProperty("id_tokens");
   });
 
@@ -134,11 +157,13 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
 describe("state and stacks with GitLab", () => {
   const stacks = synthAll(config, CONFIG_FILE);
 
-  test("every stack keeps its state in the project's managed Terraform backend; no state bucket or state stack", () => {
+  test("every stack keeps its state in GitLab's managed Terraform backend; no state bucket or state stack", () => {
     expect(Object.keys(stacks).sort()).toEqual(["ci", "prod-cluster", "prod-dns"]);
     for (const [id, stack] of Object.entries(stacks)) {
-      const address = `https://gitlab.com/api/v4/projects/platform-team%2Fkkp-gitops/terraform/state/${id}`;
-      expect(stack.terraform.backend.http).toMatchObject({ address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, username: "gitlab-ci-token" });
+      // The ci stack's state holds the generated secrets: it lives in the project only maintainers belong to.
+      const project = id === "ci" ? "platform-team%2Fkkp-admin" : "platform-team%2Fkkp-gitops";
+      const address = `https://gitlab.com/api/v4/projects/${project}/terraform/state/${id}`;
+      expect(stack.terraform.backend.http).toEqual({ address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 });
     }
     expect(JSON.stringify(stacks)).not.toContain("aws_s3_bucket");
   });
@@ -181,7 +206,8 @@ describe("the GitLab stack", () => {
     for (const variable of variables) {
       expect(variable).toMatchObject({ protected: true, raw: true, environment_scope: "prod" });
       const generated = /^\$\{random_(password|uuid)\./.test(variable.value);
-      expect(variable.masked).toBe(generated && !variable.value.includes("bcrypt_hash"));
+      const token = ["FLUX_GITLAB_TOKEN", "FLUX_NOTIFY_TOKEN", "KKP_PRESET_AWS_ACCESS_KEY_ID", "KKP_PRESET_AWS_SECRET_ACCESS_KEY"].includes(variable.key);
+      expect({ key: variable.key, masked: variable.masked }).toEqual({ key: variable.key, masked: token || (generated && !variable.value.includes("bcrypt_hash")) });
       if (!generated) expect(ci.variable![variable.value.slice(6, -1)]).toMatchObject({ sensitive: true });
     }
     expect(variables.map((v) => v.key).sort()).toEqual(
@@ -196,7 +222,7 @@ describe("the GitLab stack", () => {
     expect(resources(ci, "gitlab_project_environment").map((e) => e.name)).toEqual(["prod"]);
   });
 
-  test("protects main against force pushes; merge requests bring changes", () => {
-    expect(resources(ci, "gitlab_branch_protection")).toEqual([expect.objectContaining({ branch: "main", allow_force_push: false, merge_access_level: "developer" })]);
+  test("protects main: no force pushes, maintainers merge (the pipeline on main writes state and deploys as the merger)", () => {
+    expect(resources(ci, "gitlab_branch_protection")).toEqual([expect.objectContaining({ branch: "main", allow_force_push: false, merge_access_level: "maintainer" })]);
   });
 });

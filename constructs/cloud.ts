@@ -8,6 +8,9 @@ import type { EnvironmentConfig } from "../config/resolve";
 import type { DnsRecord } from "./dns/kkp-records";
 
 /** Where Terraform state lives: a bucket created by the state stack, used by every stack under its own key. */
+/** The CI stack's state key: its state holds the generated secrets. */
+export const CI_STATE_KEY = "ci";
+
 export interface StateStore {
   /** Whether a state stack must create the store (a bucket) before any other stack can use it. */
   readonly needsStateStack: boolean;

@@ -3,7 +3,7 @@ import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { KkpConfig } from "../config/resolve";
-import type { CloudTarget } from "../constructs/cloud";
+import { CI_STATE_KEY, type CloudTarget } from "../constructs/cloud";
 import { GeneratedSecrets } from "../constructs/generated-secrets";
 import { GithubRepository } from "../constructs/github/repository";
 import { GitlabProject } from "../constructs/gitlab/project";
@@ -25,7 +25,7 @@ export class CiStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: CiStackProps) {
     super(scope, id);
     const { config, configFile } = props;
-    props.cloud.stateStore.attach(this, "ci");
+    props.cloud.stateStore.attach(this, CI_STATE_KEY);
     const pipelines = buildPipelines({ config, configFile });
     const secrets = [...new Map(pipelines.flatMap((p) => p.secrets).map((secret) => [secret.name, secret])).values()];
     const files = repositoryFiles({ config, configFile });

@@ -67,8 +67,9 @@ export class GitlabProject extends Construct {
         value,
         // Only pipelines of protected branches (main) see them; merge requests from branches do not.
         protected: true,
-        // GitLab masks only single-line values of 8+ characters from a limited alphabet: the generated ones qualify.
-        masked: secret.generated?.kind === "password" || secret.generated?.kind === "uuid",
+        // GitLab masks only single-line values of 8+ characters from a limited alphabet: tokens and the generated
+        // passwords and UUID qualify; keys, credentials files and the bcrypt hash ('$') do not.
+        masked: secret.format === "token" || secret.generated?.kind === "password" || secret.generated?.kind === "uuid",
         raw: true,
         environmentScope: scope,
         description: secret.description.slice(0, 255),
@@ -86,9 +87,10 @@ export class GitlabProject extends Construct {
     new BranchProtection(this, "main", {
       project,
       branch: pipeline.mainBranch,
-      // Changes arrive through merge requests; maintainers (and the CI stack's token) may still commit.
+      // Changes arrive through merge requests that maintainers merge: the pipeline on main runs as the merger, and
+      // writing the managed Terraform state (and deploying to the protected environment) needs a maintainer.
       pushAccessLevel: "maintainer",
-      mergeAccessLevel: "developer",
+      mergeAccessLevel: "maintainer",
       allowForcePush: false,
     });
   }

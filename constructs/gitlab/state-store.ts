@@ -1,17 +1,22 @@
 /**
  * Terraform state in GitLab's managed HTTP backend (the seeds' GitLab variant): one state per stack, named after
  * its key, locked by GitLab. Nothing to create, so there is no state stack and no backend-prepare job. The
- * pipeline authenticates with its job token (`TF_HTTP_PASSWORD=$CI_JOB_TOKEN`); by hand, a personal access token
- * with api scope in TF_HTTP_PASSWORD and your user name in TF_HTTP_USERNAME.
+ * pipeline authenticates as `gitlab-ci-token` with its job token (TF_HTTP_USERNAME, TF_HTTP_PASSWORD); by hand,
+ * use your user name and a personal access token with api scope.
+ *
+ * GitLab lets a project's Developers read its Terraform states, so the ci stack, whose state holds KKP's
+ * generated secrets, keeps its state in a separate project that only maintainers belong to.
  */
 import { HttpBackend, type TerraformStack } from "cdktf";
-import type { StateStore } from "../cloud";
+import { CI_STATE_KEY, type StateStore } from "../cloud";
 
 export interface GitlabStateStoreProps {
   /** The GitLab instance, e.g. https://gitlab.com. */
   readonly url: string;
   /** The project path, e.g. platform-team/kkp-gitops. */
   readonly project: string;
+  /** The project holding the ci stack's state. */
+  readonly ciStateProject: string;
 }
 
 export class GitlabStateStore implements StateStore {
@@ -31,12 +36,12 @@ export class GitlabStateStore implements StateStore {
       lockMethod: "POST",
       unlockMethod: "DELETE",
       retryWaitMin: 5,
-      username: "gitlab-ci-token",
     });
   }
 
   /** A state name may not contain '/': `prod/cluster` becomes `prod-cluster`. */
   address(key: string): string {
-    return `${this.props.url}/api/v4/projects/${encodeURIComponent(this.props.project)}/terraform/state/${key.replace(/\//g, "-")}`;
+    const project = key === CI_STATE_KEY ? this.props.ciStateProject : this.props.project;
+    return `${this.props.url}/api/v4/projects/${encodeURIComponent(project)}/terraform/state/${key.replace(/\//g, "-")}`;
   }
 }

@@ -11,9 +11,9 @@
  *   in the cloud's bucket, prepared by terraform-backend-prepare as on GitHub.
  */
 import { stringify } from "yaml";
-import { changePaths, type Job, type Pipeline } from "./model";
+import { changePaths, type Job, type Pipeline, type Secret } from "./model";
 import { cloudLoginScript, sshAgentScript, toolsScript } from "./job-setup";
-import { SECRETS } from "./secrets";
+import { CLOUD_KEY_SECRETS, SECRETS } from "./secrets";
 
 export const BITBUCKET_PIPELINES_PATH = "bitbucket-pipelines.yml";
 /** The variable Bitbucket puts a step's OIDC token in. */
@@ -42,45 +42,71 @@ function sequence(pipeline: Pipeline, jobs: readonly Job[], onMain: boolean): Ya
   const rest = jobs.filter((job) => job.needs.length > 0 && !job.environment);
   const deploy = jobs.filter((job) => job.environment);
   const items: Yaml[] = [];
-  if (first.length > 1) items.push({ parallel: first.map((job) => ({ step: step(pipeline, job, onMain) })) });
-  else items.push(...first.map((job) => ({ step: step(pipeline, job, onMain) })));
-  items.push(...rest.map((job) => ({ step: step(pipeline, job, onMain) })));
+  const context = { condition: onMain, keepPlan: onMain };
+  if (first.length > 1) items.push({ parallel: first.map((job) => ({ step: step(pipeline, job, context) })) });
+  else items.push(...first.map((job) => ({ step: step(pipeline, job, context) })));
+  items.push(...rest.map((job) => ({ step: step(pipeline, job, context) })));
   if (deploy.length > 0) {
     items.push({
       stage: {
         name: `Deploy ${pipeline.environment}`,
         deployment: pipeline.environment,
         condition: { changesets: { includePaths: changePaths(pipeline) } },
-        steps: deploy.map((job) => ({ step: step(pipeline, job, false) })),
+        steps: deploy.map((job) => ({ step: step(pipeline, job, { condition: false, keepPlan: true }) })),
       },
     });
   }
   return items;
 }
 
-function step(pipeline: Pipeline, job: Job, withCondition: boolean): Yaml {
+/**
+ * One step. `condition`: carry the job's change condition (steps before the deploy stage on main). `keepPlan`:
+ * keep the saved plan as an artifact (never on pull requests: it holds planned values in clear text).
+ */
+function step(pipeline: Pipeline, job: Job, context: { condition: boolean; keepPlan: boolean }): Yaml {
   const paths = job.onlyIfChanged?.flatMap((set) => pipeline.changeSets[set]);
+  const uploads = context.keepPlan ? job.uploads : undefined;
+  // Caches are shared by every branch and pull request on Bitbucket: a step holding credentials installs afresh.
+  const trusted = job.cloudLogin || job.environment !== undefined;
   return {
     name: job.id,
     ...(job.cloudLogin && pipeline.cloud.method === "oidc" ? { oidc: true } : {}),
-    caches: ["node", "kkp-tools"],
+    ...(trusted ? {} : { caches: ["node", "kkp-tools"] }),
     "max-time": job.environment ? 60 : 20,
-    ...(withCondition && paths ? { condition: { changesets: { includePaths: paths } } } : {}),
+    ...(context.condition && paths ? { condition: { changesets: { includePaths: paths } } } : {}),
     script: [
       "set -euo pipefail",
       ...(job.downloads
         ? [`if [ ! -d ${job.downloads.directory} ]; then echo "No saved plan: the infrastructure did not change, nothing to apply."; exit 0; fi`]
         : []),
       // Bitbucket has no pipeline-wide variables in the file: every step exports them.
-      Object.entries({ ...pipeline.env, ...job.env }).map(([key, value]) => `export ${key}=${value}`).join("\n"),
+      Object.entries({ ...pipeline.env, ...job.env }).map(([key, value]) => `export ${key}=${shellQuote(value)}`).join("\n"),
+      // Bitbucket variables cannot hold line breaks: multi-line secrets are stored base64-encoded.
+      ...secretsReadBy(pipeline, job)
+        .filter((secret) => secret.format === "multiline")
+        .map((secret) => `export ${secret.name}="$(printf '%s' "$${secret.name}" | base64 -d)"`),
       toolsScript(pipeline, job.tools, TOOLS_DIR),
       ...(job.cloudLogin ? [cloudLoginScript(pipeline.cloud, OIDC_TOKEN)] : []),
       ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
       ...job.steps.map((s) => `# ${s.name}\n${s.run}`),
       ...(job.report ? [`cat ${job.report}`] : []),
       // Artifacts cannot exclude paths: drop what must not be kept (provider binaries) before they are collected.
-      ...(job.uploads?.exclude ?? []).map((path) => `rm -rf ${job.uploads!.directory}/${path}`),
+      ...(uploads?.exclude ?? []).map((path) => `rm -rf ${uploads!.directory}/${path}`),
     ].filter((line) => line !== ""),
-    ...(job.uploads || job.report ? { artifacts: [...(job.uploads ? [`${job.uploads.directory}/**`] : []), ...(job.report ? [job.report] : [])] } : {}),
+    ...(uploads || job.report ? { artifacts: [...(uploads ? [`${uploads.directory}/**`] : []), ...(job.report ? [job.report] : [])] } : {}),
   };
+}
+
+/** Every secret a job's commands read: the SSH key for the agent, its steps' secrets, static cloud keys. */
+function secretsReadBy(pipeline: Pipeline, job: Job): Secret[] {
+  const cloud = pipeline.cloud;
+  return [
+    ...(job.sshAgent ? [SECRETS.sshPrivateKey] : []),
+    ...job.steps.flatMap((s) => s.secrets ?? []),
+    ...(job.cloudLogin && cloud.method === "static-keys" ? CLOUD_KEY_SECRETS[cloud.provider] : []),
+  ];
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

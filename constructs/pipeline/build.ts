@@ -311,7 +311,9 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
 
 /** Drops a job, and every other job's dependency on it. */
 function withoutJob(jobs: Job[], id: JobId): void {
-  jobs.splice(jobs.findIndex((job) => job.id === id), 1);
+  const index = jobs.findIndex((job) => job.id === id);
+  if (index < 0) return;
+  jobs.splice(index, 1);
   for (const [i, job] of jobs.entries()) {
     jobs[i] = { ...job, needs: job.needs.filter((n) => n !== id), ...(job.after ? { after: job.after.filter((a) => a !== id) } : {}) };
   }

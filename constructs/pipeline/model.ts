@@ -96,6 +96,11 @@ export interface Secret {
    * a random password, a random UUID, or the bcrypt hash of the administrator's generated password.
    */
   readonly generated?: { readonly kind: "password"; readonly length: number } | { readonly kind: "uuid" } | { readonly kind: "admin-password-hash" };
+  /**
+   * The value's shape, where CI systems care: a single-line `token` (GitLab can mask it), or `multiline` text
+   * such as a private key (Bitbucket variables cannot hold line breaks, so there it is stored base64-encoded).
+   */
+  readonly format?: "token" | "multiline";
 }
 
 export interface Artifact {

@@ -2,38 +2,46 @@
 import type { CloudLogin, Secret } from "./model";
 
 export const SECRETS = {
-  sshPrivateKey: { name: "SSH_PRIVATE_KEY", description: "private half of ssh.publicKey; KubeOne reaches the nodes with it", scope: "environment" },
+  sshPrivateKey: { name: "SSH_PRIVATE_KEY", description: "private half of ssh.publicKey; KubeOne reaches the nodes with it", scope: "environment", format: "multiline" },
   kubeoneCredentials: {
     name: "KUBEONE_CREDENTIALS",
     description: "KubeOne credentials file (YAML) with long-lived cloud credentials that machine-controller and the cloud controller keep using inside the cluster",
     scope: "environment",
+    format: "multiline",
   },
   fluxNotifyToken: {
     name: "FLUX_NOTIFY_TOKEN",
     description:
       "token Flux in the cluster reports with (GitHub: commit statuses and contents write, for statuses and repository_dispatch; GitLab: a project access token with api scope; Bitbucket: <user>:<app password> with repository write); nothing more, since it lives in the cluster",
     scope: "environment",
+    format: "token",
   },
 } satisfies Record<string, Secret>;
 
 /** What `flux bootstrap` authenticates with on each git host. */
 export const FLUX_BOOTSTRAP_SECRETS: Record<"github" | "gitlab" | "bitbucket", Secret> = {
-  github: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests", scope: "environment" },
-  gitlab: { name: "FLUX_GITLAB_TOKEN", description: "token flux bootstrap gitlab uses to add its deploy key and commit its manifests (api scope)", scope: "environment" },
+  github: { name: "FLUX_GITHUB_TOKEN", description: "token flux bootstrap uses to add its deploy key and commit its manifests", scope: "environment", format: "token" },
+  gitlab: {
+    name: "FLUX_GITLAB_TOKEN",
+    description: "token flux bootstrap gitlab uses to add its deploy key and commit its manifests (api scope)",
+    scope: "environment",
+    format: "token",
+  },
   bitbucket: {
     name: "FLUX_SSH_PRIVATE_KEY",
     description: "private key of a Bitbucket access key with write access: flux bootstrap git pushes with it, and Flux pulls with it",
     scope: "environment",
+    format: "multiline",
   },
 };
 
 /** Long-lived cloud keys, used only with `pipeline.credentials: static-keys`. */
 export const CLOUD_KEY_SECRETS: Record<CloudLogin["provider"], readonly Secret[]> = {
   aws: [
-    { name: "AWS_ACCESS_KEY_ID", description: "access key of the pipeline's IAM user", scope: "repository" },
-    { name: "AWS_SECRET_ACCESS_KEY", description: "secret key of the pipeline's IAM user", scope: "repository" },
+    { name: "AWS_ACCESS_KEY_ID", description: "access key of the pipeline's IAM user", scope: "repository", format: "token" },
+    { name: "AWS_SECRET_ACCESS_KEY", description: "secret key of the pipeline's IAM user", scope: "repository", format: "token" },
   ],
-  gcp: [{ name: "GOOGLE_CREDENTIALS", description: "JSON key of the pipeline's service account", scope: "repository" }],
+  gcp: [{ name: "GOOGLE_CREDENTIALS", description: "JSON key of the pipeline's service account", scope: "repository", format: "multiline" }],
 };
 
 /**
@@ -73,8 +81,8 @@ function generatedPassword(name: string, description: string): Secret {
  */
 export const PRESET_SECRETS: Record<CloudLogin["provider"], readonly Secret[]> = {
   aws: [
-    { name: "KKP_PRESET_AWS_ACCESS_KEY_ID", description: "access key ID of the IAM user KKP creates user clusters with (the Preset)", scope: "environment" },
-    { name: "KKP_PRESET_AWS_SECRET_ACCESS_KEY", description: "secret access key of that IAM user", scope: "environment" },
+    { name: "KKP_PRESET_AWS_ACCESS_KEY_ID", description: "access key ID of the IAM user KKP creates user clusters with (the Preset)", scope: "environment", format: "token" },
+    { name: "KKP_PRESET_AWS_SECRET_ACCESS_KEY", description: "secret access key of that IAM user", scope: "environment", format: "token" },
   ],
   gcp: [
     {
