@@ -94,8 +94,8 @@ describe("jobs per event and per tag", () => {
     expect(tags.jobs.dispatch).not.toHaveProperty("environment");
     expect(files.get(DEPLOY_TAGS_PATH)).not.toContain("secrets.");
     const run = tags.jobs.dispatch.steps[0].run;
-    expect(run).toContain("  apps-deploy-?*) env=apps ;;");
-    expect(run).toContain('gh workflow run "kkp-$env.yml" --ref main -f tag="$TAG"');
+    expect(run).toContain("  apps-deploy-?*) workflow=kkp-apps.yml ;;");
+    expect(run).toContain('gh workflow run "$workflow" --ref main -f tag="$TAG"');
   });
 
   test("the dispatched pipeline runs the whole chain for the tagged commit, behind the promotion check, handing over to Flux before it bootstraps", () => {

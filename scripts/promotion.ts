@@ -14,13 +14,15 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError, loadConfigFile } from "../config/load";
 import type { KkpConfig } from "../config/resolve";
+import { laterEnvironmentWorkflow } from "../constructs/pipeline/github-actions";
+import { MAIN_BRANCH } from "../constructs/pipeline/model";
 import { deploymentEvent, environmentVerdict, isDeployTag, promotionTag, type CommitStatus } from "../constructs/pipeline/promotion";
 
 class PromotionError extends Error {}
 
 const api = process.env.GITHUB_API_URL ?? "https://api.github.com";
 const repo = () => required("GITHUB_REPOSITORY");
-const MAIN = "main";
+const MAIN = MAIN_BRANCH;
 
 function required(name: string): string {
   const value = process.env[name];
@@ -133,7 +135,7 @@ async function promote(envName: string): Promise<void> {
   const existing = (await github("GET", `/git/matching-refs/tags/${envName}-deploy-`)).find((ref: any) => ref.object?.sha === sha);
   const name = String(existing?.ref ?? `refs/tags/${tag}`).replace(/^refs\/tags\//, "");
   // A tag pushed with the run's own token starts no workflow; a dispatch does, with main's definition.
-  await github("POST", `/actions/workflows/kkp-${envName}.yml/dispatches`, { ref: MAIN, inputs: { tag: name } });
+  await github("POST", `/actions/workflows/${laterEnvironmentWorkflow(envName)}/dispatches`, { ref: MAIN, inputs: { tag: name } });
   process.stdout.write(`started the ${envName} pipeline for ${name} (${sha})\n`);
 }
 

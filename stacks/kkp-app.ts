@@ -6,7 +6,7 @@ import { ClusterStack } from "./cluster-stack";
 import { DnsStack } from "./dns-stack";
 import { stackIds } from "./ids";
 import { StateStack } from "./state-stack";
-import { GitlabStateStore } from "../constructs/gitlab/state-store";
+import { GitlabStateStore, stateInGitlab } from "../constructs/gitlab/state-store";
 import type { CloudTarget } from "../constructs/cloud";
 
 
@@ -36,7 +36,7 @@ export function defineStacks(app: App, { config, configFile }: Installation): vo
 
 /** On GitLab, every stack keeps its state in the project's managed Terraform backend instead of the cloud's bucket. */
 function withStateStore(cloud: CloudTarget, config: KkpConfig): CloudTarget {
-  if (config.ci.provider !== "gitlab") return cloud;
+  if (!stateInGitlab(config)) return cloud;
   const stateStore = new GitlabStateStore(config.ci.gitlab);
   return {
     stateStore,

@@ -181,7 +181,7 @@ function promotedSource(config: KkpConfig, env: EnvironmentConfig, name: string)
     spec: {
       interval: "1m",
       url: repository(config).ssh,
-      ref: { branch: fluxBranch(env, "main") },
+      ref: { branch: fluxBranch(env) },
       // The deploy key flux bootstrap created for this repository.
       secretRef: { name: BOOTSTRAP_SOURCE },
     },

@@ -8,7 +8,13 @@
  * generated secrets, keeps its state in a separate project that only maintainers belong to.
  */
 import { HttpBackend, type TerraformStack } from "cdktf";
+import type { KkpConfig } from "../../config/resolve";
 import { CI_STATE_KEY, type StateStore } from "../cloud";
+
+/** With GitLab as the CI system, every stack keeps its state in GitLab rather than in the cloud's bucket. */
+export function stateInGitlab(config: KkpConfig): config is KkpConfig & { ci: Extract<KkpConfig["ci"], { provider: "gitlab" }> } {
+  return config.ci.provider === "gitlab";
+}
 
 export interface GitlabStateStoreProps {
   /** The GitLab instance, e.g. https://gitlab.com. */

@@ -7,10 +7,11 @@ import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
 import { DNS_TARGET_VARIABLES } from "../../stacks/dns-stack";
 import { stackIds } from "../../stacks/ids";
 import { installerSecrets } from "../content/kubermatic";
+import { stateInGitlab } from "../gitlab/state-store";
 import { REPOSITORY_PATHS } from "../content/paths";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { deployTagPattern, fluxBranch } from "./promotion";
-import { TOOLS_HOME, type CloudLogin, type Job, type JobId, type Pipeline, type Secret, type Step } from "./model";
+import { MAIN_BRANCH, TOOLS_HOME, type CloudLogin, type Job, type JobId, type Pipeline, type Secret, type Step } from "./model";
 import { CLOUD_KEY_SECRETS, FLUX_BOOTSTRAP_SECRETS, GRAFANA_CLIENT_SECRET, PRESET_SECRETS, SECRETS } from "./secrets";
 
 
@@ -63,7 +64,7 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
   const env = config.environments[index];
   const next = config.environments[index + 1];
   // GitLab keeps the state itself (its managed HTTP backend): no bucket, so no state stack and no backend-prepare.
-  const bucketState = config.ci.provider !== "gitlab";
+  const bucketState = !stateInGitlab(config);
   const clusterStack = stackIds.cluster(env.name);
   const dnsStack = stackIds.dns(env.name);
   const stackDir = (id: string) => `cdktf.out/stacks/${id}`;
@@ -291,7 +292,7 @@ export function buildPipeline({ config, configFile }: PipelineSource, index = 0)
 
   return {
     name: config.name,
-    mainBranch: "main",
+    mainBranch: MAIN_BRANCH,
     changeSets: {
       infrastructure: [...INFRASTRUCTURE_PATHS, configFile, ...CI_DEFINITION[config.ci.provider]],
       kubeone: ["kubeone/**"],
@@ -349,7 +350,7 @@ function promoted(jobs: Job[], env: EnvironmentConfig, previous: string): void {
       },
     ],
   });
-  const branch = fluxBranch(env, "main");
+  const branch = fluxBranch(env);
   jobs.splice(jobs.findIndex((job) => job.id === "flux-bootstrap"), 0, {
     id: "flux-source-update",
     title: `Hand ${env.name} to Flux`,
@@ -442,12 +443,12 @@ function fluxBootstrapScript(config: KkpConfig, env: EnvironmentConfig): string 
   const bootstrap = (() => {
     switch (config.ci.provider) {
       case "github":
-        return `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${config.ci.github.owner} --repository=${config.ci.github.repository} --branch=main --path=${path} --personal=${config.ci.github.personal}`;
+        return `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${config.ci.github.owner} --repository=${config.ci.github.repository} --branch=${MAIN_BRANCH} --path=${path} --personal=${config.ci.github.personal}`;
       case "gitlab": {
         const { url, project, personal } = config.ci.gitlab;
         const owner = project.split("/").slice(0, -1).join("/");
         const name = project.split("/").at(-1);
-        return `GITLAB_TOKEN="$FLUX_GITLAB_TOKEN" flux bootstrap gitlab --hostname=${new URL(url).host} --owner=${owner} --repository=${name} --branch=main --path=${path} --personal=${personal}`;
+        return `GITLAB_TOKEN="$FLUX_GITLAB_TOKEN" flux bootstrap gitlab --hostname=${new URL(url).host} --owner=${owner} --repository=${name} --branch=${MAIN_BRANCH} --path=${path} --personal=${personal}`;
       }
       case "bitbucket": {
         const { workspace, repository } = config.ci.bitbucket;
@@ -456,7 +457,7 @@ function fluxBootstrapScript(config: KkpConfig, env: EnvironmentConfig): string 
           'key="$(mktemp)"',
           'trap \'rm -f "$key"\' EXIT',
           '(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")',
-          `flux bootstrap git --url=ssh://git@bitbucket.org/${workspace}/${repository}.git --branch=main --path=${path} --private-key-file="$key" --silent`,
+          `flux bootstrap git --url=ssh://git@bitbucket.org/${workspace}/${repository}.git --branch=${MAIN_BRANCH} --path=${path} --private-key-file="$key" --silent`,
         ].join("\n");
       }
     }

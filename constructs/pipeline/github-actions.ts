@@ -25,13 +25,12 @@ export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
 
 /** The first environment's workflow is kkp.yml; every later environment has its own, run by its deploy tags. */
 export function workflowPath(pipeline: Pipeline): string {
-  return pipeline.deployTag ? environmentWorkflowFile(pipeline.environment, true) : WORKFLOW_PATH;
+  return pipeline.deployTag ? `.github/workflows/${laterEnvironmentWorkflow(pipeline.environment)}` : WORKFLOW_PATH;
 }
 
-/** The workflow file name of an environment's pipeline. */
-export function environmentWorkflowFile(env: string, later: boolean, directory = true): string {
-  const file = later ? `kkp-${env}.yml` : "kkp.yml";
-  return directory ? `.github/workflows/${file}` : file;
+/** The workflow file of an environment after the first, which deploy tags and the promotion gate dispatch. */
+export function laterEnvironmentWorkflow(env: string): string {
+  return `kkp-${env}.yml`;
 }
 const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
 /** Terraform's provider cache, relative to the home directory. */

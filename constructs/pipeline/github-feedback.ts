@@ -13,7 +13,7 @@
  */
 import type { KkpConfig } from "../../config/resolve";
 import { stackIds } from "../../stacks/ids";
-import { cloudLoginStep, SHELL_DEFAULTS, toolSteps, uses, workflowText } from "./github-actions";
+import { cloudLoginStep, laterEnvironmentWorkflow, SHELL_DEFAULTS, toolSteps, uses, workflowText } from "./github-actions";
 import type { Pipeline } from "./model";
 import { deployTagPattern, fluxKustomizationName, fluxParts } from "./promotion";
 
@@ -133,10 +133,10 @@ export function renderDeployTagsWorkflow(config: KkpConfig, first: Pipeline, hea
             name: "Dispatch the environment's workflow on main",
             run: [
               'case "$TAG" in',
-              ...later.map((env) => `  ${env.name}-deploy-?*) env=${env.name} ;;`),
+              ...later.map((env) => `  ${env.name}-deploy-?*) workflow=${laterEnvironmentWorkflow(env.name)} ;;`),
               '  *) echo "$TAG is not a deploy tag of an environment after the first" >&2; exit 1 ;;',
               "esac",
-              `gh workflow run "kkp-$env.yml" --ref ${first.mainBranch} -f tag="$TAG"`,
+              `gh workflow run "$workflow" --ref ${first.mainBranch} -f tag="$TAG"`,
             ].join("\n"),
           },
         ],

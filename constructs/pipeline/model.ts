@@ -10,6 +10,9 @@
  */
 export type Trigger = "change-request" | "main" | "deploy-tag";
 
+/** The branch changes are merged to, which deploys the first environment and the only one environments admit. */
+export const MAIN_BRANCH = "main";
+
 /** The jobs in the order a push to main runs them. Flux comes before DNS: KKP's nodeport-proxy, which
  * `*.kubermatic.<domain>` points at, exists only once the Seed that Flux delivers is in place. */
 export const SEED_JOB_IDS = [

@@ -4,6 +4,7 @@
  * later environment follows, and the verdict over a commit's statuses.
  */
 import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
+import { MAIN_BRANCH } from "./model";
 
 /** Kubestack's convention: `<env>-deploy-<anything>`, e.g. `apps-deploy-2026-11-24-0`. */
 export function deployTagPattern(env: string): string {
@@ -30,8 +31,8 @@ export function fluxKustomizationName(env: string, part: FluxPart): string {
  * The branch Flux delivers from: the first environment follows main; every later one follows `deploy/<env>`,
  * which only its deploy-tag pipeline moves, to exactly the tagged commit, after the infrastructure is applied.
  */
-export function fluxBranch(env: EnvironmentConfig, mainBranch: string): string {
-  return env.index === 0 ? mainBranch : `deploy/${env.name}`;
+export function fluxBranch(env: EnvironmentConfig): string {
+  return env.index === 0 ? MAIN_BRANCH : `deploy/${env.name}`;
 }
 
 /** A commit status as the CI system reports it (the latest per context). */
