@@ -29,6 +29,17 @@ verify() {
   (cd "$(dirname "$file")" && sha256sum -c "$work/check" >/dev/null)
 }
 
+# from_zip TOOL ARCHIVE_URL SUMS_URL: a single binary named TOOL inside a zip whose checksum the sums file lists.
+from_zip() {
+  local tool="$1" archive
+  archive="$work/$(basename "$2")"
+  fetch "$2" "$archive"
+  fetch "$3" "$work/$tool.sums"
+  verify "$archive" "$work/$tool.sums"
+  unzip -q -o "$archive" "$tool" -d "$work"
+  install -m 0755 "$work/$tool" "$dir/$tool"
+}
+
 stamp() { echo "$2" >"$dir/.$1.version"; }
 current() { [[ -x "$dir/$1" && "$(cat "$dir/.$1.version" 2>/dev/null)" == "$2" ]]; }
 
@@ -43,12 +54,8 @@ for spec in "$@"; do
     terraform)
       # For CI systems without a setup action (GitLab, Bitbucket); GitHub uses hashicorp/setup-terraform.
       v="${version#v}"
-      archive="terraform_${v}_${os}_${arch}.zip"
-      fetch "https://releases.hashicorp.com/terraform/${v}/${archive}" "$work/$archive"
-      fetch "https://releases.hashicorp.com/terraform/${v}/terraform_${v}_SHA256SUMS" "$work/terraform.sums"
-      verify "$work/$archive" "$work/terraform.sums"
-      unzip -q -o "$work/$archive" terraform -d "$work"
-      install -m 0755 "$work/terraform" "$dir/terraform"
+      from_zip terraform "https://releases.hashicorp.com/terraform/${v}/terraform_${v}_${os}_${arch}.zip" \
+        "https://releases.hashicorp.com/terraform/${v}/terraform_${v}_SHA256SUMS"
       ;;
     kubectl)
       fetch "https://dl.k8s.io/release/${version}/bin/${os}/${arch}/kubectl" "$work/kubectl"
@@ -75,12 +82,8 @@ for spec in "$@"; do
       ;;
     kubeone)
       v="${version#v}"
-      archive="kubeone_${v}_${os}_${arch}.zip"
-      fetch "https://github.com/kubermatic/kubeone/releases/download/v${v}/${archive}" "$work/$archive"
-      fetch "https://github.com/kubermatic/kubeone/releases/download/v${v}/kubeone_${v}_checksums.txt" "$work/kubeone.sums"
-      verify "$work/$archive" "$work/kubeone.sums"
-      unzip -q -o "$work/$archive" kubeone -d "$work"
-      install -m 0755 "$work/kubeone" "$dir/kubeone"
+      from_zip kubeone "https://github.com/kubermatic/kubeone/releases/download/v${v}/kubeone_${v}_${os}_${arch}.zip" \
+        "https://github.com/kubermatic/kubeone/releases/download/v${v}/kubeone_${v}_checksums.txt"
       ;;
     kubermatic-installer)
       v="v${version#v}"
