@@ -1,12 +1,13 @@
 /** Wiring only: load the configuration, define the stacks, synthesize. */
-import { App } from "cdktf";
+import { installationOf } from "./config/installation";
 import { ConfigError, loadConfigFile } from "./config/load";
+import { App } from "./constructs/core/cdktf";
 import { defineStacks } from "./stacks/kkp-app";
 
 try {
-  const { config, configFile } = loadConfigFile();
+  const installation = installationOf(loadConfigFile());
   const app = new App();
-  defineStacks(app, { config, configFile });
+  defineStacks(app, installation);
   app.synth();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

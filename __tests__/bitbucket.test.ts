@@ -7,17 +7,17 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
-import { BITBUCKET_PIPELINES_PATH } from "../constructs/pipeline/bitbucket-pipelines";
-import { buildPipeline } from "../constructs/pipeline/build";
+import { BITBUCKET_PIPELINES_PATH } from "../constructs/ci/bitbucket/bitbucket-pipelines";
+import { installationOf, pipelineOf } from "../config/installation";
 import { matchesAny } from "../constructs/pipeline/globs";
-import { SEED_JOB_IDS } from "../constructs/pipeline/model";
-import { repositoryFiles } from "../constructs/repository-files";
+import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
+import { repositoryFiles } from "../config/repository-files";
 import { configErrorFor, configFrom, synthAll } from "./helpers";
 
 const CONFIG_FILE = "examples/gcp-bitbucket.yaml";
 const exampleText = readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8");
 const config = configFrom(undefined, exampleText);
-const files = repositoryFiles({ config, configFile: CONFIG_FILE });
+const files = repositoryFiles(installationOf({ config, configFile: CONFIG_FILE }));
 const text = files.get(BITBUCKET_PIPELINES_PATH)!;
 const pipelines = parse(text).pipelines;
 
@@ -110,7 +110,7 @@ describe("the CI stack without a Bitbucket provider", () => {
   const ci = synthAll(config, CONFIG_FILE).ci;
 
   test("generates KKP's secrets and exposes them as sensitive outputs for the deployment variables", () => {
-    const generated = buildPipeline({ config, configFile: CONFIG_FILE }).secrets.filter((s) => s.generated).map((s) => `${s.name.toLowerCase()}_prod`);
+    const generated = pipelineOf(installationOf({ config, configFile: CONFIG_FILE })).secrets.filter((s) => s.generated).map((s) => `${s.name.toLowerCase()}_prod`);
     expect(Object.keys(ci.output!).sort()).toEqual([...generated, "kkp_admin_password_prod"].sort());
     for (const name of generated) expect(ci.output![name]).toMatchObject({ sensitive: true });
     expect(Object.keys(ci.resource)).toEqual(expect.arrayContaining(["random_password", "random_uuid"]));

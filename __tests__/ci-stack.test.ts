@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
-import { WORKFLOW_PATH } from "../constructs/pipeline/github-actions";
-import { CLOUD_KEY_SECRETS, GRAFANA_CLIENT_SECRET, KKP_SECRETS, PRESET_SECRETS, SECRETS } from "../constructs/pipeline/secrets";
-import { configFrom, dataSources, resources, synthAll } from "./helpers";
+import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
+import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, SECRETS } from "../constructs/core/secrets";
+import { CLOUD_KEY_SECRETS, configFrom, dataSources, PRESET_SECRETS, resources, synthAll } from "./helpers";
 
 type Edit = Parameters<typeof configFrom>[0];
 const ciOf = (edit?: Edit) => synthAll(configFrom(edit))["ci"];

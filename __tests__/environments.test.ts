@@ -14,17 +14,19 @@ import { GitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.
 import { parse, parseAllDocuments } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { fluxTree } from "../constructs/content/flux";
-import { buildPipelines } from "../constructs/pipeline/build";
-import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes } from "../constructs/pipeline/github-feedback";
-import { SEED_JOB_IDS } from "../constructs/pipeline/model";
-import { deploymentEvent, environmentVerdict, isDeployTag, promotionTag, smokeChecks } from "../constructs/pipeline/promotion";
-import { repositoryFiles } from "../constructs/repository-files";
+import { installationOf, pipelinesOf } from "../config/installation";
+import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes } from "../constructs/ci/github/feedback";
+import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
+import { isDeployTag, promotionTag } from "../constructs/core/names";
+import { deploymentEvent, environmentVerdict, smokeChecks } from "../constructs/pipeline/promotion";
+import { repositoryFiles } from "../config/repository-files";
 import { configFrom, resources, synthAll } from "./helpers";
 import { actionlint, jobsRun } from "./workflow-sim";
 
 const CONFIG_FILE = "examples/multi-env.yaml";
 const config = configFrom(undefined, readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8"));
-const files = repositoryFiles({ config, configFile: CONFIG_FILE });
+const installation = installationOf({ config, configFile: CONFIG_FILE });
+const files = repositoryFiles(installation);
 const workflow = (file: string) => parse(files.get(file)!);
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
@@ -184,7 +186,7 @@ describe("Flux per environment", () => {
       ]);
     }
     // The token secret is written by the pipeline, never committed.
-    const bootstrap = buildPipelines({ config, configFile: CONFIG_FILE }).find((p) => p.environment === env)!.jobs.find((j) => j.id === "flux-bootstrap")!;
+    const bootstrap = pipelinesOf(installationOf({ config, configFile: CONFIG_FILE })).find((p) => p.environment === env)!.jobs.find((j) => j.id === "flux-bootstrap")!;
     const steps = bootstrap.steps.find((s) => s.name === "Create the secrets Flux reads")!;
     expect(steps.run).toContain("-n flux-system create secret generic flux-notifications --from-file=token=");
     // Its own token, not bootstrap's, which can administer the repository.
@@ -194,7 +196,7 @@ describe("Flux per environment", () => {
 
   test("the Kustomizations and Alerts that report to the shared repository are named per environment", () => {
     const names = (env: string) =>
-      fluxTree(config, config.environments.find((e) => e.name === env)!)
+      fluxTree(config, config.environments.find((e) => e.name === env)!, { cloud: installation.cloud, gitHost: installation.ci })
         .flatMap((f) => f.objects)
         .filter((o: any) => /fluxcd/.test(String(o.apiVersion)) && (o.kind === "Kustomization" || o.kind === "Alert"))
         .map((o: any) => o.metadata.name);

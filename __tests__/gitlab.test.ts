@@ -10,16 +10,16 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { matchesAny } from "../constructs/pipeline/globs";
-import { buildPipeline } from "../constructs/pipeline/build";
-import { GITLAB_CI_PATH } from "../constructs/pipeline/gitlab-ci";
-import { SEED_JOB_IDS } from "../constructs/pipeline/model";
-import { repositoryFiles } from "../constructs/repository-files";
+import { installationOf, pipelineOf } from "../config/installation";
+import { GITLAB_CI_PATH } from "../constructs/ci/gitlab/gitlab-ci";
+import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
+import { repositoryFiles } from "../config/repository-files";
 import { configErrorFor, configFrom, resources, synthAll } from "./helpers";
 
 const CONFIG_FILE = "examples/aws-gitlab.yaml";
 const exampleText = readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8");
 const config = configFrom(undefined, exampleText);
-const files = repositoryFiles({ config, configFile: CONFIG_FILE });
+const files = repositoryFiles(installationOf({ config, configFile: CONFIG_FILE }));
 const ciText = files.get(GITLAB_CI_PATH)!;
 const ci = parse(ciText);
 const GITLAB_CI_LOCAL = path.join(PROJECT_ROOT, "node_modules", ".bin", "gitlab-ci-local");
@@ -201,7 +201,7 @@ describe("the GitLab stack", () => {
 
   test("CI/CD variables: exactly the secrets the pipeline reads, protected, scoped to the environment, generated ones masked", () => {
     const variables = resources(ci, "gitlab_project_variable");
-    const read = buildPipeline({ config, configFile: CONFIG_FILE }).secrets.map((secret) => secret.name);
+    const read = pipelineOf(installationOf({ config, configFile: CONFIG_FILE })).secrets.map((secret) => secret.name);
     expect([...new Set(variables.map((v) => v.key))].sort()).toEqual([...read].sort());
     for (const variable of variables) {
       expect(variable).toMatchObject({ protected: true, raw: true, environment_scope: "prod" });

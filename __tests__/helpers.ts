@@ -1,11 +1,18 @@
 /** Shared test helpers: configs derived from the embedded example, and stacks synthesized with validations on. */
 import { readFileSync } from "node:fs";
 import { Testing, type TerraformStack } from "cdktf";
+import { installationOf } from "../config/installation";
+import { AWS_KEY_SECRETS, AWS_PRESET_SECRETS } from "../constructs/clouds/aws/secrets";
+import { GCP_KEY_SECRET, GCP_PRESET_SECRETS } from "../constructs/clouds/gcp/secrets";
 import { parse, stringify } from "yaml";
 import * as path from "node:path";
 import { EXAMPLE_CONFIG, parseConfig, PROJECT_ROOT } from "../config/load";
-import type { KkpConfig } from "../config/resolve";
+import type { Config as KkpConfig } from "../config/load";
 import { defineStacks } from "../stacks/kkp-app";
+
+/** The static-key and Preset secrets of every built-in cloud. */
+export const CLOUD_KEY_SECRETS = { aws: AWS_KEY_SECRETS, gcp: [GCP_KEY_SECRET] };
+export const PRESET_SECRETS = { aws: AWS_PRESET_SECRETS, gcp: GCP_PRESET_SECRETS };
 
 export const exampleText = readFileSync(EXAMPLE_CONFIG, "utf8");
 /** The Google Cloud example, the GCP counterpart of the embedded AWS example. */
@@ -45,7 +52,7 @@ export interface TerraformJson {
 /** Synthesizes every stack of `config` with cdktf's validations on and returns each stack's Terraform JSON. */
 export function synthAll(config: KkpConfig, configFile = "kkp.yaml"): Record<string, TerraformJson> {
   const app = Testing.app({ stackTraces: false });
-  defineStacks(app, { config, configFile });
+  defineStacks(app, installationOf({ config, configFile }));
   const stacks = app.node.children as TerraformStack[];
   return Object.fromEntries(stacks.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack, true))]));
 }

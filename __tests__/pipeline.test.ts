@@ -8,16 +8,17 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
-import { SEED_JOB_IDS } from "../constructs/pipeline/model";
+import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
 import { planCounts, planSummary } from "../constructs/pipeline/plan-summary";
-import { repositoryFiles } from "../constructs/repository-files";
-import { WORKFLOW_PATH } from "../constructs/pipeline/github-actions";
+import { repositoryFiles } from "../config/repository-files";
+import { installationOf } from "../config/installation";
+import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
 import { configFrom, gcpExampleText } from "./helpers";
 import { actionlint, jobsRun } from "./workflow-sim";
 
 type Edit = Parameters<typeof configFrom>[0];
 const workflowText = (edit?: Edit, text?: string) =>
-  repositoryFiles({ config: configFrom(edit, text), configFile: "kkp.yaml" }).get(WORKFLOW_PATH)!;
+  repositoryFiles(installationOf({ config: configFrom(edit, text), configFile: "kkp.yaml" })).get(WORKFLOW_PATH)!;
 const workflowOf = (edit?: Edit, text?: string) => parse(workflowText(edit, text));
 
 describe("the GitHub Actions workflow", () => {
@@ -316,7 +317,7 @@ describe("npm run render", () => {
   test("writes the workflow byte for byte as the CI stack commits it, and --check finds it current", () => {
     const out = mkdtempSync(path.join(tmpdir(), "kkp-render-"));
     expect(render("--out", out).status).toBe(0);
-    const expected = repositoryFiles({ config: configFrom(), configFile: "config/kkp.example.yaml" }).get(WORKFLOW_PATH);
+    const expected = repositoryFiles(installationOf({ config: configFrom(), configFile: "config/kkp.example.yaml" })).get(WORKFLOW_PATH);
     expect(readFileSync(path.join(out, WORKFLOW_PATH), "utf8")).toBe(expected);
     expect(render("--check", "--out", out).status).toBe(0);
   });

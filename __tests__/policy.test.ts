@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { loadConfigFile, PROJECT_ROOT } from "../config/load";
-import type { KkpConfig } from "../config/resolve";
+import type { Config as KkpConfig } from "../config/load";
 import { resources, synthAll, type TerraformJson } from "./helpers";
 
 const examplesDir = path.join(PROJECT_ROOT, "examples");

@@ -12,15 +12,15 @@ import { Alert, Provider } from "@kubernetes-models/flux-cd/notification.toolkit
 import { GitRepository, HelmRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
-import type { KkpConfig } from "../config/resolve";
+import type { Config as KkpConfig } from "../config/load";
 import { fillPlaceholders, MissingSecretError, placeholderNames } from "../constructs/content/placeholders";
-import { REPOSITORY_PATHS } from "../constructs/content/paths";
-import { buildPipeline } from "../constructs/pipeline/build";
-import { WORKFLOW_PATH } from "../constructs/pipeline/github-actions";
-import type { Job } from "../constructs/pipeline/model";
-import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, PRESET_SECRETS } from "../constructs/pipeline/secrets";
-import { repositoryFiles } from "../constructs/repository-files";
-import { configFrom, gcpExampleText } from "./helpers";
+import { REPOSITORY_PATHS } from "../constructs/core/names";
+import { installationOf, pipelineOf } from "../config/installation";
+import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
+import type { Job } from "../constructs/core/pipeline-model";
+import { GRAFANA_CLIENT_SECRET, KKP_SECRETS } from "../constructs/core/secrets";
+import { repositoryFiles } from "../config/repository-files";
+import { configFrom, gcpExampleText, PRESET_SECRETS } from "./helpers";
 
 /** Flux's CRD schemas, one validator per apiVersion and kind the tree may use. */
 const FLUX_MODELS: Record<string, { new (data: any): { validate(): void } }> = {
@@ -46,7 +46,7 @@ const examples: Array<[string, KkpConfig, string]> = [
 
 const yamlFiles = (files: ReadonlyMap<string, string>) => [...files].filter(([file]) => file.endsWith(".yaml") || file.endsWith(".yml"));
 const objectsOf = (content: string) => parseAllDocuments(content).map((doc) => doc.toJS()).filter((o) => o !== null);
-const jobOf = (config: KkpConfig, id: string): Job => buildPipeline({ config, configFile: "kkp.yaml" }).jobs.find((job) => job.id === id)!;
+const jobOf = (config: KkpConfig, id: string): Job => pipelineOf(installationOf({ config, configFile: "kkp.yaml" })).jobs.find((job) => job.id === id)!;
 const stepOf = (job: Job, name: string) => job.steps.find((step) => step.name === name)!;
 
 function writeTree(files: ReadonlyMap<string, string>): string {
@@ -59,7 +59,7 @@ function writeTree(files: ReadonlyMap<string, string>): string {
 }
 
 describe.each(examples)("repository content of %s", (_, config, configFile) => {
-  const files = repositoryFiles({ config, configFile });
+  const files = repositoryFiles(installationOf({ config, configFile }));
   const env = config.environments[0];
   const fluxRoot = `${REPOSITORY_PATHS.fluxCluster(env.name)}/kkp`;
   const fluxFiles = [...files].filter(([file]) => file.startsWith(`${fluxRoot}/`));
@@ -234,7 +234,7 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const saved = { ...process.env };
     try {
       for (const name of names) process.env[name] = MARKER;
-      for (const [file, content] of repositoryFiles({ config, configFile })) expect({ file, leaks: content.includes(MARKER) }).toEqual({ file, leaks: false });
+      for (const [file, content] of repositoryFiles(installationOf({ config, configFile }))) expect({ file, leaks: content.includes(MARKER) }).toEqual({ file, leaks: false });
     } finally {
       process.env = saved;
     }
@@ -247,7 +247,7 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
 
 describe("filling placeholders (scripts/fill-secrets.ts)", () => {
   const config = configFrom();
-  const values = repositoryFiles({ config, configFile: "kkp.yaml" }).get(REPOSITORY_PATHS.kkpValues("prod"))!;
+  const values = repositoryFiles(installationOf({ config, configFile: "kkp.yaml" })).get(REPOSITORY_PATHS.kkpValues("prod"))!;
   const secretEnv = Object.fromEntries(placeholderNames(values).map((name, i) => [name, `value${i}Xyz`]));
 
   test("replaces every placeholder and leaves valid YAML", () => {
@@ -294,7 +294,7 @@ describe("npm run render -- --out <dir> on the GCP example", () => {
       env: { ...process.env, KKP_CONFIG: "examples/gcp-github.yaml" },
     });
     expect([render.status, render.stderr]).toEqual([0, ""]);
-    const expected = repositoryFiles({ config: configFrom(undefined, gcpExampleText), configFile: "examples/gcp-github.yaml" });
+    const expected = repositoryFiles(installationOf({ config: configFrom(undefined, gcpExampleText), configFile: "examples/gcp-github.yaml" }));
     for (const [file, content] of expected) expect({ file, same: readFileSync(path.join(out, file), "utf8") === content }).toEqual({ file, same: true });
     expect([...expected.keys()]).toEqual(expect.arrayContaining(["kubeone/kubeone.yaml", "kubermatic/prod/values.yaml", "flux/clusters/prod/kkp/parts/logging/loki.yaml"]));
   });

@@ -2,16 +2,15 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
-import { buildPipeline } from "../constructs/pipeline/build";
-import { JOB_IDS } from "../constructs/pipeline/model";
-import { CLOUD_KEY_SECRETS, PRESET_SECRETS } from "../constructs/pipeline/secrets";
-import { configFrom } from "./helpers";
+import { installationOf, pipelineOf } from "../config/installation";
+import { JOB_IDS } from "../constructs/core/pipeline-model";
+import { CLOUD_KEY_SECRETS, configFrom, PRESET_SECRETS } from "./helpers";
 
 const security = readFileSync(path.join(PROJECT_ROOT, "SECURITY.md"), "utf8");
 const section = (title: string) => security.slice(security.indexOf(title), security.indexOf("\n## ", security.indexOf(title) + 1));
 
 test("the secrets table lists every secret the pipeline can read, with its scope", () => {
-  const pipeline = buildPipeline({ config: configFrom(), configFile: "kkp.yaml" });
+  const pipeline = pipelineOf(installationOf({ config: configFrom(), configFile: "kkp.yaml" }));
   const table = section("## Where each secret lives");
   for (const secret of [...pipeline.secrets, ...CLOUD_KEY_SECRETS.aws, ...CLOUD_KEY_SECRETS.gcp, ...PRESET_SECRETS.gcp]) {
     const row = table.split("\n").find((line) => line.startsWith("| ") && line.includes(`\`${secret.name}\``));

@@ -6,8 +6,12 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
-import { resolveConfig, type KkpConfig } from "./resolve";
-import { configSchema } from "./schema";
+import { BUILT_IN, ciModule, cloudModule, type CiSection, type CloudSection, type Registry } from "./registry";
+import { configSchemaFor } from "./schema";
+import { resolveConfig, type KkpConfig } from "./settings/resolve";
+
+/** The resolved configuration of the built-in targets, with each target's section typed. */
+export type Config = KkpConfig<CloudSection, CiSection>;
 
 /** The repository root: config/ sits directly below it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -32,14 +36,14 @@ export function configPath(env: NodeJS.ProcessEnv = process.env, root: string = 
 }
 
 export interface LoadedConfig {
-  readonly config: KkpConfig;
+  readonly config: Config;
   /** The file read, relative to the repository root: how the pipeline and the CI stack name it. */
   readonly configFile: string;
   /** The file the configuration came from, relative to the working directory when inside it. */
   readonly source: string;
 }
 
-export function loadConfigFile(file: string = configPath()): LoadedConfig {
+export function loadConfigFile(file: string = configPath(), registry: Registry = BUILT_IN): LoadedConfig {
   const relative = path.relative(process.cwd(), file);
   const source = relative && !relative.startsWith("..") ? relative : file;
   let text: string;
@@ -49,11 +53,11 @@ export function loadConfigFile(file: string = configPath()): LoadedConfig {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
     throw new ConfigError(source, [`cannot read the configuration (${reason}); set KKP_CONFIG to an existing file`]);
   }
-  return { config: parseConfig(text, source), source, configFile: path.relative(PROJECT_ROOT, path.resolve(file)) };
+  return { config: parseConfig(text, source, registry), source, configFile: path.relative(PROJECT_ROOT, path.resolve(file)) };
 }
 
 /** Parses and validates configuration text; `source` names it in messages. */
-export function parseConfig(text: string, source = "kkp.yaml"): KkpConfig {
+export function parseConfig(text: string, source = "kkp.yaml", registry: Registry = BUILT_IN): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -69,22 +73,29 @@ export function parseConfig(text: string, source = "kkp.yaml"): KkpConfig {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new ConfigError(source, ["the file must be a YAML mapping of settings, starting with name:, cloud:, ci:, ..."]);
   }
-  const result = configSchema.safeParse(data);
+  const schema = configSchemaFor(registry);
+  const result = schema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(source, describeIssues(result.error.issues, data, doc, lines));
+    throw new ConfigError(source, describeIssues(schema, result.error.issues, data, doc, lines));
   }
-  return resolveConfig(result.data);
+  const parsed = result.data as unknown as Parameters<typeof resolveConfig<CloudSection, CiSection>>[0];
+  const cloud = cloudModule(registry, parsed.cloud);
+  return resolveConfig(parsed, {
+    machineDefaults: cloud.machineDefaults,
+    cloudLocation: cloud.location(parsed.cloud),
+    repository: ciModule(registry, parsed.ci).repository(parsed.ci),
+  });
 }
 
 type Path = readonly PropertyKey[];
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], data: unknown, doc: Document, lines: LineCounter): string[] {
+function describeIssues(schema: z.core.$ZodType, issues: readonly z.core.$ZodIssue[], data: unknown, doc: Document, lines: LineCounter): string[] {
   const problems: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const at = [...issue.path, key];
-        const hint = closest(key, knownKeys(at.slice(0, -1), data));
+        const hint = closest(key, knownKeys(schema, at.slice(0, -1), data));
         const fix = hint ? `did you mean '${hint}'?` : "remove it or check its spelling";
         problems.push(`${locate(at, doc, lines)}: unknown setting; ${fix}`);
       }
@@ -161,8 +172,8 @@ function valueAt(data: unknown, at: Path): unknown {
 }
 
 /** The keys the schema accepts for the object at `at` (following the data through unions and arrays). */
-function knownKeys(at: Path, data: unknown): string[] {
-  let schema: z.core.$ZodType | undefined = configSchema;
+function knownKeys(root: z.core.$ZodType, at: Path, data: unknown): string[] {
+  let schema: z.core.$ZodType | undefined = root;
   let node: unknown = data;
   for (const key of at) {
     schema = unwrap(schema, node);

@@ -3,10 +3,10 @@
  * the schema) and the pipeline diagram (from the pipeline model of the embedded example). `npm run docs` writes
  * them; a test fails when the README's copy is stale.
  */
-import { buildPipeline } from "../constructs/pipeline/build";
 import { pipelineMermaid } from "../constructs/pipeline/mermaid";
+import { installationOf, pipelineOf } from "./installation";
 import { configReferenceTable } from "./reference";
-import type { KkpConfig } from "./resolve";
+import type { KkpConfig } from "./settings/resolve";
 
 export interface ReadmeSection {
   readonly name: string;
@@ -16,7 +16,7 @@ export interface ReadmeSection {
 export function readmeSections(example: KkpConfig): ReadmeSection[] {
   return [
     { name: "config-reference", content: configReferenceTable() },
-    { name: "pipeline-diagram", content: ["```mermaid", pipelineMermaid(buildPipeline({ config: example, configFile: "kkp.yaml" })), "```"].join("\n") },
+    { name: "pipeline-diagram", content: ["```mermaid", pipelineMermaid(pipelineOf(installationOf({ config: example, configFile: "kkp.yaml" }))), "```"].join("\n") },
   ];
 }
 

@@ -7,10 +7,10 @@
 import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Uuid } from "@cdktf/provider-random/lib/uuid";
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput } from "./core/cdktf";
 import { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config/resolve";
-import type { Secret } from "./pipeline/model";
+import type { EnvironmentConfig } from "../config/settings/resolve";
+import type { Secret } from "./core/pipeline-model";
 
 /** The output holding an environment's administrator password. */
 export function adminPasswordOutput(env: string): string {

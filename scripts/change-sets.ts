@@ -7,12 +7,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { loadConfigFile } from "../config/load";
-import { buildPipeline } from "../constructs/pipeline/build";
+import { installationOf, pipelineOf } from "../config/installation";
+import { CHANGE_SETS } from "../constructs/core/pipeline-model";
 import { matchesAny } from "../constructs/pipeline/globs";
-import { CHANGE_SETS } from "../constructs/pipeline/model";
 
 const [before, after] = process.argv.slice(2);
-const pipeline = buildPipeline(loadConfigFile());
+const pipeline = pipelineOf(installationOf(loadConfigFile()));
 
 function changedFiles(): string[] | undefined {
   if (!before || /^0+$/.test(before)) return undefined;

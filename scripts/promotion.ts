@@ -1,5 +1,5 @@
 /**
- * The promotion steps of the GitHub workflows (DESIGN.md §3, §4), through GitHub's REST API with the run's token.
+ * The promotion steps of the GitHub workflows, through GitHub's REST API with the run's token.
  *
  *   promotion.ts check-tag <env>             resolve DEPLOY_TAG (a deploy tag of <env>) to its commit, refuse unless
  *                                            that commit is merged into main and every Flux part of the previous
@@ -13,10 +13,10 @@
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError, loadConfigFile } from "../config/load";
-import type { KkpConfig } from "../config/resolve";
-import { laterEnvironmentWorkflow } from "../constructs/pipeline/github-actions";
-import { MAIN_BRANCH } from "../constructs/pipeline/model";
-import { deploymentEvent, environmentVerdict, isDeployTag, promotionTag, type CommitStatus } from "../constructs/pipeline/promotion";
+import type { KkpConfig } from "../config/settings/resolve";
+import { laterEnvironmentWorkflow } from "../constructs/ci/github/workflow";
+import { deployTagPrefix, isDeployTag, MAIN_BRANCH, promotionTag } from "../constructs/core/names";
+import { deploymentEvent, environmentVerdict, type CommitStatus } from "../constructs/pipeline/promotion";
 
 class PromotionError extends Error {}
 
@@ -108,7 +108,7 @@ async function moveBranch(branch: string, sha: string): Promise<void> {
 
 /** Whether `env` already has a deploy tag on `sha`. */
 async function hasDeployTag(env: string, sha: string): Promise<boolean> {
-  const refs = await github("GET", `/git/matching-refs/tags/${env}-deploy-`);
+  const refs = await github("GET", `/git/matching-refs/tags/${deployTagPrefix(env)}`);
   return Array.isArray(refs) && refs.some((ref: any) => ref.object?.sha === sha);
 }
 
@@ -132,7 +132,7 @@ async function promote(envName: string): Promise<void> {
   const sha = required("SHA");
   const tag = promotionTag(envName, sha, new Date());
   if (!(await hasDeployTag(envName, sha))) await github("POST", "/git/refs", { ref: `refs/tags/${tag}`, sha });
-  const existing = (await github("GET", `/git/matching-refs/tags/${envName}-deploy-`)).find((ref: any) => ref.object?.sha === sha);
+  const existing = (await github("GET", `/git/matching-refs/tags/${deployTagPrefix(envName)}`)).find((ref: any) => ref.object?.sha === sha);
   const name = String(existing?.ref ?? `refs/tags/${tag}`).replace(/^refs\/tags\//, "");
   // A tag pushed with the run's own token starts no workflow; a dispatch does, with main's definition.
   await github("POST", `/actions/workflows/${laterEnvironmentWorkflow(envName)}/dispatches`, { ref: MAIN, inputs: { tag: name } });

@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, loadConfigFile, PROJECT_ROOT } from "../config/load";
-import { repositoryFiles } from "../constructs/repository-files";
+import { installationOf } from "../config/installation";
+import { repositoryFiles } from "../config/repository-files";
 
 function main(args: string[]): number {
   const check = args.includes("--check");
@@ -19,7 +20,7 @@ function main(args: string[]): number {
     process.stderr.write("--out needs a directory\n");
     return 2;
   }
-  const files = repositoryFiles(loadConfigFile());
+  const files = repositoryFiles(installationOf(loadConfigFile()));
   const stale: string[] = [];
   for (const [relative, content] of files) {
     const target = path.join(out, relative);

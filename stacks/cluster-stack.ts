@@ -1,10 +1,13 @@
-import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config/resolve";
-import type { CloudTarget } from "../constructs/cloud";
+import type { EnvironmentConfig } from "../config/settings/resolve";
+import { TerraformStack } from "../constructs/core/cdktf";
+import { stateKeys } from "../constructs/core/names";
+import type { CloudTarget } from "../constructs/targets/cloud";
+import type { StateStore } from "../constructs/targets/state-store";
 
 export interface ClusterStackProps {
   readonly cloud: CloudTarget;
+  readonly stateStore: StateStore;
   readonly env: EnvironmentConfig;
 }
 
@@ -13,7 +16,7 @@ export class ClusterStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
     props.cloud.configureProvider(this);
-    props.cloud.stateStore.attach(this, `${props.env.name}/cluster`);
+    props.stateStore.attach(this, stateKeys.cluster(props.env.name));
     props.cloud.defineCluster(this, props.env);
   }
 }

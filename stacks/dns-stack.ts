@@ -1,29 +1,26 @@
-import { TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config/resolve";
-import type { CloudTarget } from "../constructs/cloud";
-import { kkpRecordNames, type DnsTargetService } from "../constructs/dns/kkp-records";
+import type { EnvironmentConfig } from "../config/settings/resolve";
+import { TerraformStack, TerraformVariable } from "../constructs/core/cdktf";
+import { DNS_TARGET_VARIABLES, stateKeys, type DnsTargetService } from "../constructs/core/names";
+import { kkpRecordNames } from "../constructs/dns-records";
+import type { CloudTarget } from "../constructs/targets/cloud";
+import type { StateStore } from "../constructs/targets/state-store";
 
 export interface DnsStackProps {
   readonly cloud: CloudTarget;
+  readonly stateStore: StateStore;
   readonly env: EnvironmentConfig;
 }
 
 /**
- * Terraform variables carrying the addresses of KKP's LoadBalancer services. They exist only once KKP is
- * installed, so `dns-update` reads them from the cluster and passes them in (`-var ingress_target=...`).
+ * One environment's DNS records for KKP: `<domain>`, `*.<domain>` and `*.kubermatic.<domain>`, pointing at the
+ * addresses of KKP's LoadBalancer services, which `dns-update` passes in as variables once KKP is installed.
  */
-export const DNS_TARGET_VARIABLES: Record<DnsTargetService, { name: string; service: string }> = {
-  ingress: { name: "ingress_target", service: "nginx-ingress-controller/nginx-ingress-controller" },
-  nodeportProxy: { name: "nodeport_proxy_target", service: "kubermatic/nodeport-proxy" },
-};
-
-/** One environment's DNS records for KKP: `<domain>`, `*.<domain>` and `*.kubermatic.<domain>`. */
 export class DnsStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DnsStackProps) {
     super(scope, id);
     props.cloud.configureProvider(this);
-    props.cloud.stateStore.attach(this, `${props.env.name}/dns`);
+    props.stateStore.attach(this, stateKeys.dns(props.env.name));
 
     const targets = Object.fromEntries(
       Object.entries(DNS_TARGET_VARIABLES).map(([service, variable]) => [

@@ -1,16 +1,21 @@
-import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { CloudTarget } from "../constructs/cloud";
+import { TerraformStack } from "../constructs/core/cdktf";
+import { stateKeys } from "../constructs/core/names";
+import type { CloudTarget } from "../constructs/targets/cloud";
+import type { StateStore } from "../constructs/targets/state-store";
 
-/** State key of the state stack itself, inside the bucket it creates (see README: bootstrapping state). */
-export const STATE_STACK_KEY = "state";
+export interface StateStackProps {
+  /** The cloud whose provider creates the store. */
+  readonly cloud: CloudTarget;
+  readonly stateStore: StateStore;
+}
 
 /** The Terraform state backend every other stack uses. It keeps its own state in the bucket it defines. */
 export class StateStack extends TerraformStack {
-  constructor(scope: Construct, id: string, cloud: CloudTarget) {
+  constructor(scope: Construct, id: string, props: StateStackProps) {
     super(scope, id);
-    cloud.configureProvider(this);
-    cloud.stateStore.define(this);
-    cloud.stateStore.attach(this, STATE_STACK_KEY);
+    props.cloud.configureProvider(this);
+    props.stateStore.define(this);
+    props.stateStore.attach(this, stateKeys.state);
   }
 }

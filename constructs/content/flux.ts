@@ -1,5 +1,5 @@
 /**
- * The Flux tree of one environment (DESIGN.md §5): what Flux delivers once `flux bootstrap` has put its own
+ * The Flux tree of one environment: what Flux delivers once `flux bootstrap` has put its own
  * manifests into `flux/clusters/<env>/flux-system/`.
  *
  *   flux/clusters/<env>/kkp/                  found by bootstrap's Kustomization (it has a kustomization.yaml), from main
@@ -15,11 +15,11 @@
  * The Preset's credentials are `${NAME}` placeholders that Flux substitutes from the Secret the pipeline
  * creates from CI secrets; git never holds them.
  */
-import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
-import { REPOSITORY_PATHS } from "./paths";
-import { fluxBranch, fluxKustomizationName, fluxParts, type FluxPart } from "../pipeline/promotion";
-import { PRESET_SECRETS, placeholder } from "../pipeline/secrets";
+import { fluxBranch, fluxKustomizationName, REPOSITORY_PATHS } from "../core/names";
+import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
+import { FLUX_PARTS, fluxParts, type FluxPart } from "./flux-parts";
 import { CLUSTER_ISSUER, DEX_CLIENTS, grafanaHost } from "./kubermatic";
+import type { CloudContent, GitHost } from "./targets";
 import type { Manifest } from "./yaml";
 
 /** The Secret (namespace flux-system) Flux substitutes the Preset's credentials from; the pipeline writes it. */
@@ -46,53 +46,56 @@ export interface GeneratedFile {
   readonly objects: readonly Manifest[];
 }
 
-interface Part {
-  readonly name: FluxPart;
-  readonly dependsOn: readonly string[];
-  /** How long Flux waits for the part's objects to become ready. */
-  readonly timeout: string;
+/** What a part delivers: its files, and the Secret its placeholders are substituted from, if any. */
+interface PartContent {
   readonly files: ReadonlyArray<{ readonly name: string; readonly objects: readonly Manifest[] }>;
   readonly substituteFrom?: string;
 }
+
+interface Part extends PartContent {
+  readonly name: FluxPart;
+  readonly dependsOn: readonly FluxPart[];
+  readonly timeout: string;
+}
+
+/** The targets the Flux tree is generated for. */
+export interface FluxTargets {
+  readonly cloud: CloudContent;
+  readonly gitHost: GitHost;
+}
+
+const PART_CONTENT: Readonly<Record<FluxPart, (config: KkpConfig, env: EnvironmentConfig, cloud: CloudContent) => PartContent>> = {
+  platform: (config, _env, cloud) => ({
+    substituteFrom: PRESET_CREDENTIALS_SECRET,
+    files: [
+      { name: "cluster-issuer.yaml", objects: [clusterIssuer(config)] },
+      { name: "seed.yaml", objects: [seed(cloud)] },
+      { name: "project.yaml", objects: project(config) },
+      { name: "preset.yaml", objects: [preset(config, cloud)] },
+    ],
+  }),
+  monitoring: (config, env) => ({ files: [{ name: "kube-prometheus-stack.yaml", objects: [namespace("monitoring"), kubePrometheusStack(config, env)] }] }),
+  logging: () => ({ files: [{ name: "loki.yaml", objects: [namespace("logging"), loki(), alloy()] }] }),
+};
 
 export function fluxRoot(env: EnvironmentConfig): string {
   return `${REPOSITORY_PATHS.fluxCluster(env.name)}/kkp`;
 }
 
-export function fluxTree(config: KkpConfig, env: EnvironmentConfig): GeneratedFile[] {
+export function fluxTree(config: KkpConfig, env: EnvironmentConfig, targets: FluxTargets): GeneratedFile[] {
   const root = fluxRoot(env);
-  const parts: Part[] = [
-    {
-      name: "platform",
-      dependsOn: [],
-      timeout: "5m",
-      substituteFrom: PRESET_CREDENTIALS_SECRET,
-      files: [
-        { name: "cluster-issuer.yaml", objects: [clusterIssuer(config)] },
-        { name: "seed.yaml", objects: [seed(config)] },
-        { name: "project.yaml", objects: project(config) },
-        { name: "preset.yaml", objects: [preset(config)] },
-      ],
-    },
-    ...(config.kkp.monitoring
-      ? [{ name: "monitoring" as const, dependsOn: ["platform"], timeout: "15m", files: [{ name: "kube-prometheus-stack.yaml", objects: [namespace("monitoring"), kubePrometheusStack(config, env)] }] }]
-      : []),
-    ...(config.kkp.logging
-      ? [{ name: "logging" as const, dependsOn: ["platform"], timeout: "15m", files: [{ name: "loki.yaml", objects: [namespace("logging"), loki(), alloy()] }] }]
-      : []),
-  ];
+  const parts: Part[] = fluxParts(config).map((name) => ({ name, ...FLUX_PARTS[name], ...PART_CONTENT[name](config, env, targets.cloud) }));
   const charts = [...new Map(usedCharts(config).map((chart) => [chart.repository, chart])).values()];
   const source = env.index === 0 ? BOOTSTRAP_SOURCE : `kkp-${env.name}`;
   const promoted = `${root}/parts`;
-  if (fluxParts(config).join() !== parts.map((p) => p.name).join()) throw new Error("the Flux parts and the promotion gate disagree");
   return [
     // The entry, applied by bootstrap's Kustomization from main: where this environment's parts come from.
     { path: `${root}/kustomization.yaml`, objects: [kustomize(["entry.yaml"])] },
-    { path: `${root}/entry.yaml`, objects: [...(env.index === 0 ? [] : [promotedSource(config, env, source)]), entryKustomization(env, promoted, source)] },
+    { path: `${root}/entry.yaml`, objects: [...(env.index === 0 ? [] : [promotedSource(targets.gitHost, env, source)]), entryKustomization(env, promoted, source)] },
     // Everything else comes from the entry's source: main for the first environment, deploy/<env> for the others.
     { path: `${promoted}/kustomization.yaml`, objects: [kustomize(["flux.yaml", "notifications.yaml"])] },
     { path: `${promoted}/flux.yaml`, objects: [...charts.map(helmRepository), ...parts.map((part) => fluxKustomization(env, part, promoted, source))] },
-    { path: `${promoted}/notifications.yaml`, objects: notifications(config, env) },
+    { path: `${promoted}/notifications.yaml`, objects: notifications(config, env, targets.gitHost) },
     ...parts.flatMap((part) => [
       { path: `${promoted}/${part.name}/kustomization.yaml`, objects: [kustomize(part.files.map((f) => f.name))] },
       ...part.files.map((file) => ({ path: `${promoted}/${part.name}/${file.name}`, objects: file.objects })),
@@ -138,49 +141,21 @@ function fluxKustomization(env: EnvironmentConfig, part: Part, root: string, sou
       prune: true,
       wait: true,
       sourceRef: { kind: "GitRepository", name: source },
-      ...(part.dependsOn.length > 0 ? { dependsOn: part.dependsOn.map((name) => ({ name: fluxKustomizationName(env.name, name as FluxPart) })) } : {}),
+      ...(part.dependsOn.length > 0 ? { dependsOn: part.dependsOn.map((name) => ({ name: fluxKustomizationName(env.name, name) })) } : {}),
       ...(part.substituteFrom ? { postBuild: { substituteFrom: [{ kind: "Secret", name: part.substituteFrom }] } } : {}),
     },
   };
 }
 
-/** The repository as Flux reaches it (with bootstrap's deploy key) and as its notification providers address it. */
-function repository(config: KkpConfig): { ssh: string; https: string } {
-  switch (config.ci.provider) {
-    case "github": {
-      const { owner, repository } = config.ci.github;
-      return { ssh: `ssh://git@github.com/${owner}/${repository}`, https: `https://github.com/${owner}/${repository}` };
-    }
-    case "gitlab": {
-      const { url, project } = config.ci.gitlab;
-      return { ssh: `ssh://git@${new URL(url).hostname}/${project}`, https: `${url}/${project}` };
-    }
-    case "bitbucket": {
-      const { workspace, repository } = config.ci.bitbucket;
-      return { ssh: `ssh://git@bitbucket.org/${workspace}/${repository}`, https: `https://bitbucket.org/${workspace}/${repository}` };
-    }
-  }
-}
-
-/** Flux's commit-status provider for the git host; GitHub also gets a dispatch provider that starts post-deployment. */
-const NOTIFICATION_PROVIDERS: Record<KkpConfig["ci"]["provider"], ReadonlyArray<{ name: string; type: string }>> = {
-  github: [
-    { name: "commit-status", type: "github" },
-    { name: "dispatch", type: "githubdispatch" },
-  ],
-  gitlab: [{ name: "commit-status", type: "gitlab" }],
-  bitbucket: [{ name: "commit-status", type: "bitbucket" }],
-};
-
 /** A later environment's parts follow its deploy branch, which only its deploy-tag pipeline moves. */
-function promotedSource(config: KkpConfig, env: EnvironmentConfig, name: string): Manifest {
+function promotedSource(gitHost: GitHost, env: EnvironmentConfig, name: string): Manifest {
   return {
     apiVersion: "source.toolkit.fluxcd.io/v1",
     kind: "GitRepository",
     metadata: { name, namespace: FLUX_NAMESPACE },
     spec: {
       interval: "1m",
-      url: repository(config).ssh,
+      url: gitHost.repositoryUrls.ssh,
       ref: { branch: fluxBranch(env) },
       // The deploy key flux bootstrap created for this repository.
       secretRef: { name: BOOTSTRAP_SOURCE },
@@ -189,12 +164,12 @@ function promotedSource(config: KkpConfig, env: EnvironmentConfig, name: string)
 }
 
 /**
- * Flux reports back (DESIGN.md §4): a commit status per part on the commit it deployed (the context names the
+ * Flux reports back: a commit status per part on the commit it deployed (the context names the
  * part's Kustomization, which names the environment), and on GitHub a repository_dispatch that starts the
  * post-deployment workflow. Both Alerts add the environment to the event metadata.
  */
-function notifications(config: KkpConfig, env: EnvironmentConfig): Manifest[] {
-  const address = repository(config).https;
+function notifications(config: KkpConfig, env: EnvironmentConfig, gitHost: GitHost): Manifest[] {
+  const address = gitHost.repositoryUrls.https;
   const eventSources = fluxParts(config).map((part) => ({ kind: "Kustomization", name: fluxKustomizationName(env.name, part) }));
   const provider = (name: string, type: string): Manifest => ({
     apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
@@ -208,7 +183,7 @@ function notifications(config: KkpConfig, env: EnvironmentConfig): Manifest[] {
     metadata: { name, namespace: FLUX_NAMESPACE },
     spec: { providerRef: { name: providerName }, eventSeverity: "info", eventSources, eventMetadata: { env: env.name } },
   });
-  const providers = NOTIFICATION_PROVIDERS[config.ci.provider];
+  const providers = gitHost.notificationProviders;
   return [...providers.map((p) => provider(p.name, p.type)), ...providers.map((p) => alert(`kkp-${env.name}-${p.name}`, p.name))];
 }
 
@@ -252,24 +227,8 @@ function clusterIssuer(config: KkpConfig): Manifest {
   };
 }
 
-/** KKP CE reads exactly one Seed, `kubermatic`: the master cluster itself, with one datacenter in its region. */
-function seed(config: KkpConfig): Manifest {
-  const cloud = config.cloud;
-  const datacenter =
-    cloud.provider === "aws"
-      ? { [`aws-${cloud.aws.region}`]: { location: cloud.aws.region, spec: { aws: { region: cloud.aws.region } } } }
-      : {
-          [`gcp-${cloud.gcp.region}`]: {
-            location: cloud.gcp.region,
-            spec: {
-              gcp: {
-                region: cloud.gcp.region,
-                regional: true,
-                zoneSuffixes: cloud.gcp.zones ? cloud.gcp.zones.map((zone) => zone.slice(cloud.gcp.region.length + 1)) : ["a", "b", "c"],
-              },
-            },
-          },
-        };
+/** KKP CE reads exactly one Seed, `kubermatic`: the master cluster itself, with the cloud's datacenters. */
+function seed(cloud: CloudContent): Manifest {
   return {
     apiVersion: "kubermatic.k8c.io/v1",
     kind: "Seed",
@@ -277,7 +236,7 @@ function seed(config: KkpConfig): Manifest {
     spec: {
       // Written by kkp-deploy from the cluster's admin kubeconfig (client certificates, no expiring token).
       kubeconfig: { name: "kubeconfig-kubermatic", namespace: "kubermatic", fieldPath: "kubeconfig" },
-      datacenters: datacenter,
+      datacenters: cloud.seedDatacenters,
     },
   };
 }
@@ -297,18 +256,12 @@ function project(config: KkpConfig): Manifest[] {
 }
 
 /** Cloud credentials for user clusters, usable by accounts of the administrator's e-mail domain. */
-function preset(config: KkpConfig): Manifest {
-  const provider = config.cloud.provider;
-  const [first, second] = PRESET_SECRETS[provider];
-  const credentials =
-    provider === "aws"
-      ? { aws: { accessKeyID: placeholder(first), secretAccessKey: placeholder(second) } }
-      : { gcp: { serviceAccount: placeholder(first) } };
+function preset(config: KkpConfig, cloud: CloudContent): Manifest {
   return {
     apiVersion: "kubermatic.k8c.io/v1",
     kind: "Preset",
-    metadata: { name: `${config.name}-${provider}` },
-    spec: { enabled: true, requiredEmails: [config.kkp.adminEmail.split("@")[1]], ...credentials },
+    metadata: { name: `${config.name}-${cloud.id}` },
+    spec: { enabled: true, requiredEmails: [config.kkp.adminEmail.split("@")[1]], ...cloud.presetCredentials },
   };
 }
 

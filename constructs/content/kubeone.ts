@@ -1,32 +1,22 @@
 /**
  * The KubeOne manifest (`kubeone/kubeone.yaml`). It holds what the configuration decides; the cluster's name,
  * API endpoint, hosts and worker MachineDeployments come from the cluster stack's outputs at apply time
- * (`kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json`, DESIGN.md §5), so one manifest serves
- * every environment.
+ * (`kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json`), so one manifest serves every environment.
  */
-import type { KkpConfig } from "../../config/resolve";
+import type { KkpConfig } from "../../config/settings/resolve";
+import type { CloudContent } from "./targets";
 import type { Manifest } from "./yaml";
 
 /** The newest API version KubeOne 1.10 and 1.11 accept (v1beta3 exists in the code but is not enabled). */
 export const KUBEONE_API_VERSION = "kubeone.k8c.io/v1beta2";
 
-/**
- * The GCE cloud controller's configuration for a control plane spread over several zones of a region.
- * `token-url = "nil"` makes it use the node's service account from the metadata server.
- */
-const GCE_CLOUD_CONFIG = ["[global]", "regional = true", "multi-zone = true", 'token-url = "nil"', ""].join("\n");
-
-export function kubeoneManifest(config: KkpConfig): Manifest {
-  const cloudProvider =
-    config.cloud.provider === "aws"
-      ? { aws: {}, external: true }
-      : { gce: {}, external: true, cloudConfig: GCE_CLOUD_CONFIG };
+export function kubeoneManifest(config: KkpConfig, cloud: CloudContent): Manifest {
   return {
     apiVersion: KUBEONE_API_VERSION,
     kind: "KubeOneCluster",
     versions: { kubernetes: config.kubernetes.version },
     // External cloud controller manager and CSI driver: the only choice on current Kubernetes releases.
-    cloudProvider,
+    cloudProvider: cloud.kubeoneCloudProvider,
     containerRuntime: { containerd: {} },
     clusterNetwork: { cni: { canal: {} } },
     features: {

@@ -1,12 +1,12 @@
 /**
- * The KKP installer's input (`kubermatic/<env>/kubermatic.yaml` and `values.yaml`, DESIGN.md §5) for KKP 2.28 CE.
+ * The KKP installer's input (`kubermatic/<env>/kubermatic.yaml` and `values.yaml`) for KKP 2.28 CE.
  * Every secret is a `${NAME}` placeholder for a CI secret the CI stack generates; kkp-deploy fills them in a
  * private temp directory right before `kubermatic-installer deploy`, so no committed file holds one.
  */
 import { createHash } from "node:crypto";
-import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
-import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, placeholder } from "../pipeline/secrets";
-import type { Secret } from "../pipeline/model";
+import type { Secret } from "../core/pipeline-model";
+import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, placeholder } from "../core/secrets";
+import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
 import type { Manifest } from "./yaml";
 
 /** The cert-manager ClusterIssuer the Flux tree creates and every KKP ingress uses. */

@@ -1,5 +1,5 @@
 /** The pipeline as a Mermaid flowchart, drawn from the same model the renderers use (README.md shows it). */
-import type { Pipeline } from "./model";
+import type { Pipeline } from "../core/pipeline-model";
 
 export function pipelineMermaid(pipeline: Pipeline): string {
   const node = (id: string) => id.replace(/-/g, "_");

@@ -1,39 +1,10 @@
 /**
- * Promotion between environments (DESIGN.md §3, §4), as pure functions shared by the pipeline, the Flux tree and
- * the scripts the jobs run: the deploy-tag convention, the Flux parts whose health decides, the branch Flux of a
- * later environment follows, and the verdict over a commit's statuses.
+ * Promotion between environments, as pure functions shared by the pipeline, the GitHub workflows and the scripts
+ * the jobs run: the verdict over a commit's statuses, the deployment an event is about, and the smoke test's checks.
  */
-import type { EnvironmentConfig, KkpConfig } from "../../config/resolve";
-import { MAIN_BRANCH } from "./model";
-
-/** Kubestack's convention: `<env>-deploy-<anything>`, e.g. `apps-deploy-2026-11-24-0`. */
-export function deployTagPattern(env: string): string {
-  return `${env}-deploy-*`;
-}
-
-export function isDeployTag(env: string, tag: string): boolean {
-  return tag.startsWith(`${env}-deploy-`) && tag.length > `${env}-deploy-`.length;
-}
-
-/** The parts of an environment's Flux tree: `platform`, plus the optional components the config switches on. */
-export type FluxPart = "platform" | "monitoring" | "logging";
-
-export function fluxParts(config: KkpConfig): FluxPart[] {
-  return ["platform", ...(config.kkp.monitoring ? (["monitoring"] as const) : []), ...(config.kkp.logging ? (["logging"] as const) : [])];
-}
-
-/** A part's Flux Kustomization; the environment in the name tells several clusters on one repository apart. */
-export function fluxKustomizationName(env: string, part: FluxPart): string {
-  return `kkp-${env}-${part}`;
-}
-
-/**
- * The branch Flux delivers from: the first environment follows main; every later one follows `deploy/<env>`,
- * which only its deploy-tag pipeline moves, to exactly the tagged commit, after the infrastructure is applied.
- */
-export function fluxBranch(env: EnvironmentConfig): string {
-  return env.index === 0 ? MAIN_BRANCH : `deploy/${env.name}`;
-}
+import { fluxKustomizationName } from "../core/names";
+import type { KkpConfig } from "../../config/settings/resolve";
+import { fluxParts } from "../content/flux-parts";
 
 /** A commit status as the CI system reports it (the latest per context). */
 export interface CommitStatus {
@@ -89,12 +60,6 @@ export function deploymentEvent(config: KkpConfig, eventName: string, event: any
     return env && /^[0-9a-f]{40}$/.test(sha) ? { env, sha } : undefined;
   }
   return undefined;
-}
-
-/** The deploy tag the promotion gate creates: sortable by time, naming the commit. */
-export function promotionTag(env: string, sha: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 13);
-  return `${env}-deploy-${stamp}-${sha.slice(0, 7)}`;
 }
 
 /** One HTTPS check of the smoke test: the URL, and what its response must show. */

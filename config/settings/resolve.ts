@@ -1,0 +1,90 @@
+/**
+ * Turns the parsed configuration into the complete object the stacks read: machine types defaulted per
+ * cloud, the state bucket named, every environment given its domain and cluster name. What depends on the
+ * cloud or the CI system comes in as `ResolveFacts`, from the configured targets.
+ */
+import { createHash } from "node:crypto";
+import { environmentDomain, type ParsedSettings } from "./schema";
+
+/** One infrastructure environment, fully resolved. */
+export interface EnvironmentConfig {
+  /** Environment name, e.g. `prod` or `apps`. */
+  readonly name: string;
+  /** Position in the promotion order, 0 for the first. */
+  readonly index: number;
+  /** KKP domain of this environment; the dashboard is https://<domain>. */
+  readonly domain: string;
+  /** Kubernetes cluster name, `<installation>-<environment>`; prefixes the environment's cloud resources. */
+  readonly clusterName: string;
+  /** Who must approve this environment's apply-and-later jobs. */
+  readonly reviewers: { readonly users: readonly string[]; readonly teams: readonly string[] };
+}
+
+export interface MachineSizes {
+  readonly controlPlane: string;
+  readonly worker: string;
+  readonly bastion: string;
+}
+
+/** The `cloud` or `ci` section of the file: which target, and its own settings beside `provider`. */
+export interface TargetSection {
+  readonly provider: string;
+}
+
+/**
+ * The resolved configuration every stack and construct reads. Code outside a target sees its `cloud` and `ci`
+ * sections only as a provider name; a target reads its own settings, handed to it by the registry.
+ */
+export interface KkpConfig<Cloud extends TargetSection = TargetSection, Ci extends TargetSection = TargetSection>
+  extends Omit<ParsedSettings, "environments" | "state" | "controlPlane" | "bastion" | "workers" | "kkp"> {
+  readonly cloud: Cloud;
+  readonly ci: Ci;
+  readonly kkp: ParsedSettings["kkp"] & { readonly project: string };
+  readonly state: ParsedSettings["state"] & { readonly bucketName: string };
+  readonly controlPlane: ParsedSettings["controlPlane"] & { readonly machineType: string };
+  readonly bastion: ParsedSettings["bastion"] & { readonly machineType: string };
+  readonly workers: ReadonlyArray<ParsedSettings["workers"][number] & { readonly machineType: string }>;
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/** What resolving needs from the configured cloud and CI system. */
+export interface ResolveFacts {
+  /** Machine types used when the configuration names none. */
+  readonly machineDefaults: MachineSizes;
+  /** Where the installation lives in its cloud, e.g. `aws/eu-central-1`: part of the state bucket's identity. */
+  readonly cloudLocation: string;
+  /** The repository that drives it, e.g. `github.com/acme/kkp-gitops`: the other part. */
+  readonly repository: string;
+}
+
+/**
+ * A bucket name unique per installation and stable across runs: the name, plus a short hash of where the
+ * installation runs and which repository drives it, so two installations called `kkp` never collide.
+ */
+export function defaultBucketName(name: string, facts: ResolveFacts): string {
+  const identity = [name, facts.cloudLocation, facts.repository.toLowerCase()].join("|");
+  const hash = createHash("sha256").update(identity).digest("hex").slice(0, 10);
+  return `${name}-tfstate-${hash}`;
+}
+
+export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSection>(
+  parsed: ParsedSettings & { readonly cloud: Cloud; readonly ci: Ci },
+  facts: ResolveFacts,
+): KkpConfig<Cloud, Ci> {
+  const sizes = facts.machineDefaults;
+  return {
+    ...parsed,
+    kkp: { ...parsed.kkp, project: parsed.kkp.project ?? parsed.name },
+    state: { ...parsed.state, bucketName: parsed.state.bucketName ?? defaultBucketName(parsed.name, facts) },
+    controlPlane: { ...parsed.controlPlane, machineType: parsed.controlPlane.machineType ?? sizes.controlPlane },
+    bastion: { ...parsed.bastion, machineType: parsed.bastion.machineType ?? sizes.bastion },
+    workers: parsed.workers.map((pool) => ({ ...pool, machineType: pool.machineType ?? sizes.worker })),
+    environments: parsed.environments.map((env, index) => ({
+      name: env.name,
+      index,
+      domain: environmentDomain(env, index, parsed.kkp.domain),
+      clusterName: `${parsed.name}-${env.name}`,
+      reviewers: env.reviewers,
+    })),
+  };
+}

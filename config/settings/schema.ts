@@ -1,0 +1,286 @@
+/**
+ * The settings every installation has, whatever its cloud and CI system: their schema with every default, and the
+ * checks across them. The `cloud` and `ci` sections belong to the targets (clouds/<cloud>/schema.ts,
+ * ci/<system>/schema.ts); config/schema.ts puts the whole file together.
+ */
+import { z } from "zod";
+import { dnsName, email, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
+
+/** Installation names and environment names end up in resource names with cloud length limits. */
+export const MAX_NAME_LENGTH = 15;
+export const MAX_ENVIRONMENT_NAME_LENGTH = 12;
+
+const machineType = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: "must be a machine type such as t3.large or e2-standard-4" })
+  .optional();
+
+const environmentSchema = z.strictObject({
+  name: resourceName(MAX_ENVIRONMENT_NAME_LENGTH).describe("Environment name, e.g. ops, apps, apps-prod."),
+  domain: dnsName
+    .optional()
+    .describe("KKP domain of this environment. @default kkp.domain for the first environment, <name>.<kkp.domain> for the others"),
+  reviewers: z
+    .strictObject({
+      users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "must be a user name" })).default([]).describe("User names. @default []"),
+      teams: z.array(z.string().regex(/^[a-z0-9._-]{1,100}$/, { error: "must be a team slug such as platform-admins" })).default([]).describe("Team slugs. @default []"),
+    })
+    .default({ users: [], teams: [] })
+    .describe("Who must approve the apply-and-later jobs of this environment (CI environment protection). @default nobody"),
+});
+
+const VERSION = /^v?\d+\.\d+(\.\d+)?$/;
+const version = (example: string, fallback: string, what: string) =>
+  z.string().regex(VERSION, { error: `must be a version such as ${example}` }).default(fallback).describe(`${what}. @default ${fallback}`);
+
+/** Tool versions the pipeline installs; pinned here so a pipeline run is reproducible. */
+export const DEFAULT_TOOLS = {
+  terraform: "1.11.4",
+  node: "20",
+  kubeone: "1.11.2",
+  kubermatic: "v2.28.3",
+  kubectl: "v1.32.9",
+  helm: "v3.17.3",
+  flux: "2.6.4",
+} as const;
+
+/** A release KubeOne 1.11 and KKP 2.28 both support for the master cluster. */
+export const DEFAULT_KUBERNETES_VERSION = "1.32.9";
+
+const pipelineSchema = z
+  .strictObject({
+    credentials: z
+      .enum(["oidc", "static-keys"], { error: "pipeline.credentials must be 'oidc' or 'static-keys'" })
+      .default("oidc")
+      .describe("How the pipeline authenticates to the cloud: short-lived OIDC federation, or long-lived keys stored as CI secrets. @default oidc"),
+    runner: z.string().min(1).default("ubuntu-latest").describe("Runner label the jobs run on. @default ubuntu-latest"),
+    tools: z
+      .strictObject({
+        terraform: version("1.11.4", DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
+        node: z.string().regex(/^\d+$/, { error: "must be a Node.js major version such as 20" }).default(DEFAULT_TOOLS.node).describe(`Node.js major version. @default ${DEFAULT_TOOLS.node}`),
+        kubeone: version("1.11.2", DEFAULT_TOOLS.kubeone, "KubeOne"),
+        kubermatic: version("v2.28.3", DEFAULT_TOOLS.kubermatic, "KKP release of kubermatic-installer"),
+        kubectl: version("v1.32.9", DEFAULT_TOOLS.kubectl, "kubectl"),
+        helm: version("v3.17.3", DEFAULT_TOOLS.helm, "Helm"),
+        flux: version("2.6.4", DEFAULT_TOOLS.flux, "Flux CLI"),
+      })
+      .default(DEFAULT_TOOLS)
+      .describe("Tool versions installed by the pipeline."),
+  })
+  .default({ credentials: "oidc", runner: "ubuntu-latest", tools: DEFAULT_TOOLS })
+  .describe("The delivery pipeline.");
+
+export const settingsShape = {
+    name: resourceName(MAX_NAME_LENGTH).describe("Installation name, used in resource names and the state bucket name, e.g. kkp."),
+    pipeline: pipelineSchema,
+    state: z
+      .strictObject({
+        bucketName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
+            error: "must be 3-63 lowercase letters, digits or '-' (no dots), starting and ending with a letter or digit",
+          })
+          .optional()
+          .describe("State bucket name. @default <name>-tfstate-<hash of cloud, region and repository>"),
+        locking: z
+          .enum(["lockfile", "dynamodb"], { error: "state.locking must be 'lockfile' or 'dynamodb'" })
+          .default("lockfile")
+          .describe("How Terraform locks state on AWS: S3 native lock file (Terraform >= 1.10) or a DynamoDB table. @default lockfile"),
+      })
+      .default({ locking: "lockfile" })
+      .describe("The Terraform state backend."),
+    kubernetes: z
+      .strictObject({
+        version: z
+          .string()
+          .regex(/^1\.\d{2}\.\d{1,2}$/, { error: "must be a Kubernetes patch release such as 1.32.9 (no leading v)" })
+          .default(DEFAULT_KUBERNETES_VERSION)
+          .describe(`Kubernetes version KubeOne installs on the KKP master cluster. @default ${DEFAULT_KUBERNETES_VERSION}`),
+      })
+      .default({ version: DEFAULT_KUBERNETES_VERSION })
+      .describe("The KKP master cluster's Kubernetes."),
+    kkp: z
+      .strictObject({
+        domain: dnsName.describe("Domain KKP is served on, e.g. kkp.example.com; the dashboard lives at https://<domain>."),
+        adminEmail: email.describe(
+          "E-mail of the first KKP administrator: the Let's Encrypt account, the Dex login (its generated password is an output of the CI stack) and the owner of the project.",
+        ),
+        project: resourceName(MAX_NAME_LENGTH)
+          .optional()
+          .describe("Name of the KKP project Flux creates for the administrator. @default the installation name"),
+        monitoring: z
+          .boolean()
+          .default(false)
+          .describe("Deliver Prometheus, Grafana (at https://grafana.<domain>, login through Dex), node-exporter and kube-state-metrics with Flux. @default false"),
+        logging: z.boolean().default(false).describe("Deliver Loki and Grafana Alloy (collecting every pod's logs) with Flux. @default false"),
+        alerting: z
+          .boolean()
+          .default(false)
+          .describe("Deliver Alertmanager with Flux and point Prometheus at it; needs monitoring: true. @default false"),
+      })
+      .describe("Kubermatic Kubernetes Platform."),
+    dns: z
+      .strictObject({
+        zone: dnsName.describe("The public DNS zone that holds the KKP domain, e.g. example.com."),
+        ttlSeconds: z.number().int().min(30).max(86400).default(300).describe("TTL of the KKP records. @default 300"),
+      })
+      .describe("The DNS zone KKP's records are written to."),
+    ssh: z
+      .strictObject({
+        publicKey: sshPublicKey.describe("OpenSSH public key installed on every node; its private half is a CI secret."),
+        user: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Unix user name such as ubuntu" })
+          .default("ubuntu")
+          .describe("SSH user of the machine image. @default ubuntu"),
+      })
+      .describe("How KubeOne reaches the nodes."),
+    access: z
+      .strictObject({
+        apiCidrs: z
+          .array(ipv4Cidr)
+          .min(1, { error: "access.apiCidrs needs at least one CIDR: list who may reach the Kubernetes API (your CI runners and admins)" })
+          .describe("Who may reach the Kubernetes API on TCP 6443. Required: there is no safe default."),
+        sshCidrs: z
+          .array(ipv4Cidr)
+          .default([])
+          .describe("Who may SSH to the bastion (or to the nodes when there is no bastion). @default [] (nobody)"),
+        nodePortCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach the NodePort range on the nodes. @default [] (nobody)"),
+        nodePortRange: z
+          .strictObject({
+            from: z.number().int().min(1).max(65535).default(30000).describe("First port of the range. @default 30000"),
+            to: z.number().int().min(1).max(65535).default(32767).describe("Last port of the range. @default 32767"),
+          })
+          .default({ from: 30000, to: 32767 })
+          .describe("The Kubernetes NodePort range. @default 30000-32767"),
+      })
+      .describe("Network access from outside the cluster."),
+    controlPlane: z
+      .strictObject({
+        count: z
+          .number()
+          .int()
+          .min(1)
+          .max(7)
+          .default(3)
+          .describe("Number of control-plane machines; odd, to keep etcd quorum. @default 3"),
+        machineType: machineType.describe("Machine type. @default t3.large on AWS, e2-standard-2 on GCP"),
+        diskSizeGiB: z.number().int().min(20).max(2000).default(50).describe("Root disk size in GiB. @default 50"),
+      })
+      .default({ count: 3, diskSizeGiB: 50 })
+      .describe("The KKP master cluster's control plane."),
+    bastion: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Create an SSH bastion in a public subnet. @default true"),
+        machineType: machineType.describe("Machine type. @default t3.micro on AWS, e2-micro on GCP"),
+      })
+      .default({ enabled: true })
+      .describe("The SSH bastion KubeOne tunnels through."),
+    workers: z
+      .array(
+        z.strictObject({
+          name: resourceName(20).describe("Pool name; each pool becomes one MachineDeployment per zone."),
+          replicasPerZone: z.number().int().min(0).max(50).default(1).describe("Machines per zone. @default 1"),
+          machineType: machineType.describe("Machine type. @default t3.xlarge on AWS, e2-standard-4 on GCP"),
+          diskSizeGiB: z.number().int().min(20).max(2000).default(50).describe("Root disk size in GiB. @default 50"),
+        }),
+      )
+      .min(1, { error: "workers needs at least one pool: KKP runs on worker nodes" })
+      .default([{ name: "worker", replicasPerZone: 1, diskSizeGiB: 50 }])
+      .describe("Worker pools, created by KubeOne's machine-controller. @default one pool 'worker' with one machine per zone"),
+    environments: z
+      .array(environmentSchema)
+      .min(1, { error: "environments needs at least one environment" })
+      .default([{ name: "prod", reviewers: { users: [], teams: [] } }])
+      .describe(
+        "Infrastructure environments in promotion order; each has its own cluster and DNS stacks. The first is deployed from main, every later one by its deploy tags <env>-deploy-*, once the previous one runs the commit healthily. @default [{ name: prod }]",
+      ),
+};
+
+/** The settings as written, after defaults. */
+export type ParsedSettings = z.infer<z.ZodObject<typeof settingsShape>>;
+
+/** Checks of the machines and of access, reported before the targets' own checks. */
+export function checkMachinesAndAccess(config: ParsedSettings, ctx: z.RefinementCtx): void {
+  if (config.controlPlane.count % 2 === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["controlPlane", "count"],
+      message: `must be odd to keep etcd quorum (got ${config.controlPlane.count}); use 1, 3 or 5`,
+    });
+  }
+  const range = config.access.nodePortRange;
+  if (range.from > range.to) {
+    ctx.addIssue({ code: "custom", path: ["access", "nodePortRange"], message: `from (${range.from}) must not be above to (${range.to})` });
+  }
+  if (config.access.sshCidrs.length === 0) {
+    const through = config.bastion.enabled ? "nobody could SSH to the bastion" : "with bastion.enabled false nobody could SSH to the nodes";
+    ctx.addIssue({
+      code: "custom",
+      path: ["access", "sshCidrs"],
+      message: `is empty, so ${through} and KubeOne could not reach the cluster; list the CIDRs of your CI runners and admins`,
+    });
+  }
+}
+
+/** Checks of the environments, their domains and the KKP components, reported after the targets' own checks. */
+export function checkEnvironmentsAndComponents(config: ParsedSettings, ctx: z.RefinementCtx): void {
+  requireUniqueNames(config.environments, "environments", ctx);
+  requireUniqueNames(config.workers, "workers", ctx);
+  const domains = new Map<string, string>();
+  config.environments.forEach((env, index) => {
+    const domain = environmentDomain(env, index, config.kkp.domain);
+    const owner = domains.get(domain);
+    if (owner) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["environments", index, "domain"],
+        message: `would serve ${domain}, which environment '${owner}' already serves; give one of them its own domain`,
+      });
+    }
+    domains.set(domain, env.name);
+    if (env.domain !== undefined && !isInZone(env.domain, config.dns.zone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["environments", index, "domain"],
+        message: `is not below dns.zone '${config.dns.zone}'; use a subdomain of the zone`,
+      });
+    }
+  });
+  if (config.kkp.alerting && !config.kkp.monitoring) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["kkp", "alerting"],
+      message: "needs kkp.monitoring: true, because Alertmanager receives its alerts from Prometheus; enable monitoring or disable alerting",
+    });
+  }
+  if (!isInZone(config.kkp.domain, config.dns.zone)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["kkp", "domain"],
+      message: `is not below dns.zone '${config.dns.zone}'; use a subdomain of the zone such as kkp.${config.dns.zone}`,
+    });
+  }
+}
+
+function requireUniqueNames(entries: ReadonlyArray<{ name: string }>, list: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    if (seen.has(entry.name)) {
+      ctx.addIssue({ code: "custom", path: [list, index, "name"], message: `is used twice; names in ${list} must be unique` });
+    }
+    seen.add(entry.name);
+  });
+}
+
+/** A strict subdomain: records at the zone apex cannot be CNAMEs, and KKP needs `*.<domain>` inside the zone. */
+function isInZone(domain: string, zone: string): boolean {
+  // A malformed name has its own message already; do not pile a second one on it.
+  if (!dnsName.safeParse(domain).success || !dnsName.safeParse(zone).success) return true;
+  return domain.endsWith(`.${zone}`);
+}
+
+/** An environment's KKP domain: its own, else kkp.domain for the first and `<name>.<kkp.domain>` for later ones. */
+export function environmentDomain(env: { name: string; domain?: string }, index: number, kkpDomain: string): string {
+  return env.domain ?? (index === 0 ? kkpDomain : `${env.name}.${kkpDomain}`);
+}

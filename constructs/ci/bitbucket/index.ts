@@ -1,0 +1,12 @@
+/** Bitbucket Cloud as the registry knows it: its configuration section and what it supports. */
+import type { CiModule } from "../../targets/ci";
+import { bitbucketCiSchema, type BitbucketSettings } from "./schema";
+
+type BitbucketSection = { readonly provider: "bitbucket"; readonly bitbucket: BitbucketSettings };
+
+export const BITBUCKET_CI: CiModule<BitbucketSection> = {
+  schema: bitbucketCiSchema,
+  supportsPromotion: false,
+  repository: (section) => `bitbucket.org/${section.bitbucket.workspace}/${section.bitbucket.repository}`,
+  target: (config, section) => new (require("./target") as typeof import("./target")).BitbucketTarget(config, section.bitbucket),
+};

@@ -1,0 +1,73 @@
+/**
+ * Bitbucket Cloud as a CiTarget: `bitbucket-pipelines.yml`, Bitbucket as Flux's git host, and, as its side of the
+ * CI stack, the generated secrets as sensitive outputs an admin copies into the deployment variables (there is
+ * no Terraform provider for Bitbucket Cloud: `npm run render` writes the files to commit).
+ */
+import type { Construct } from "constructs";
+import type { KkpConfig } from "../../../config/settings/resolve";
+import { TerraformOutput } from "../../core/cdktf";
+import type { Pipeline, Secret } from "../../core/pipeline-model";
+import type { FluxBootstrap } from "../../pipeline/targets";
+import type { CiStackContent, CiTarget } from "../../targets/ci";
+import { BITBUCKET_PIPELINES_PATH, renderBitbucketPipelines } from "./bitbucket-pipelines";
+import type { BitbucketSettings } from "./schema";
+
+/** Bitbucket has no flux bootstrap provider: plain git over SSH, with this key. */
+export const FLUX_SSH_PRIVATE_KEY: Secret = {
+  name: "FLUX_SSH_PRIVATE_KEY",
+  description: "private key of a Bitbucket access key with write access: flux bootstrap git pushes with it, and Flux pulls with it",
+  scope: "environment",
+  format: "multiline",
+};
+
+/** The output holding a generated secret's value for one deployment. */
+export function secretOutput(secret: Secret, env: string): string {
+  return `${secret.name.toLowerCase()}_${env.replace(/-/g, "_")}`;
+}
+
+export class BitbucketTarget implements CiTarget {
+  readonly definitionPaths = [BITBUCKET_PIPELINES_PATH];
+  readonly repositoryUrls: { readonly ssh: string; readonly https: string };
+  readonly notificationProviders = [{ name: "commit-status", type: "bitbucket" }];
+
+  constructor(
+    _config: KkpConfig,
+    private readonly settings: BitbucketSettings,
+  ) {
+    const { workspace, repository } = settings;
+    this.repositoryUrls = { ssh: `ssh://git@bitbucket.org/${workspace}/${repository}`, https: `https://bitbucket.org/${workspace}/${repository}` };
+  }
+
+  fluxBootstrap(path: string, branch: string): FluxBootstrap {
+    const { workspace, repository } = this.settings;
+    return {
+      // Plain git over SSH, with an access key that may push.
+      script: [
+        'key="$(mktemp)"',
+        'trap \'rm -f "$key"\' EXIT',
+        '(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")',
+        `flux bootstrap git --url=ssh://git@bitbucket.org/${workspace}/${repository}.git --branch=${branch} --path=${path} --private-key-file="$key" --silent`,
+      ].join("\n"),
+      secret: FLUX_SSH_PRIVATE_KEY,
+    };
+  }
+
+  /** One environment per configuration on Bitbucket (the registry refuses more): one pipeline. */
+  pipelineFiles(pipelines: readonly Pipeline[], header: string): Array<[string, string]> {
+    return [[BITBUCKET_PIPELINES_PATH, renderBitbucketPipelines(pipelines[0], header)]];
+  }
+
+  /** The generated secrets, readable as sensitive outputs for the deployment variables. */
+  defineStack(stack: Construct, content: CiStackContent): void {
+    for (const env of content.environments) {
+      for (const secret of content.secrets.filter((s) => s.generated)) {
+        const output = new TerraformOutput(stack, secretOutput(secret, env.name), {
+          value: content.generated.value(secret, env.name),
+          sensitive: true,
+          description: `Deployment variable ${secret.name} of the Bitbucket deployment ${env.name}`,
+        });
+        output.overrideLogicalId(secretOutput(secret, env.name));
+      }
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Renders the pipeline model as a GitHub Actions workflow: a pure function from data to YAML text.
+ * Hardening is structural here: `permissions: {}` at the top and the least each job needs; third-party actions
+ * pinned to full commit SHAs from one table; `pull_request` only (forks get no secrets); event data reaches
+ * shell only through `env:`, never interpolated into a script; deploy jobs bound to a GitHub environment and
+ * serialized by a concurrency group that never cancels a running deployment.
+ */
+import { stringify } from "yaml";
+import { TOOLS_HOME } from "../../core/names";
+import { CHANGE_SETS, changePaths, type Artifact, type Job, type PinnedAction, type Pipeline, type Secret, type Tool } from "../../core/pipeline-model";
+import { SECRETS } from "../../core/secrets";
+import { installSpecs } from "../../pipeline/shell";
+
+/** Every action the workflows use besides the cloud's login action, pinned to the commit of the release named beside it. */
+export const ACTIONS = {
+  checkout: { uses: "actions/checkout", sha: "11bd71901bbe5b1630ceea73d27597364c9af683", version: "v4.2.2" },
+  setupNode: { uses: "actions/setup-node", sha: "1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a", version: "v4.2.0" },
+  cache: { uses: "actions/cache", sha: "1bd1e32a3bdc45362d1e726936510720a7c30a57", version: "v4.2.0" },
+  uploadArtifact: { uses: "actions/upload-artifact", sha: "ea165f8d65b6e75b540449e92b4886f43607fa02", version: "v4.6.2" },
+  downloadArtifact: { uses: "actions/download-artifact", sha: "d3f86a106a0bac45b974a628896c90dbdf5c8093", version: "v4.3.0" },
+  setupTerraform: { uses: "hashicorp/setup-terraform", sha: "b9cd54a3c349d3f38e8881555d616ced269862dd", version: "v3.1.2" },
+} as const satisfies Record<string, PinnedAction>;
+
+export const WORKFLOW_PATH = ".github/workflows/kkp.yml";
+
+/** The first environment's workflow is kkp.yml; every later environment has its own, run by its deploy tags. */
+export function workflowPath(pipeline: Pipeline): string {
+  return pipeline.deployTag ? `.github/workflows/${laterEnvironmentWorkflow(pipeline.environment)}` : WORKFLOW_PATH;
+}
+
+/** The workflow file of an environment after the first, which deploy tags and the promotion gate dispatch. */
+export function laterEnvironmentWorkflow(env: string): string {
+  return `kkp-${env}.yml`;
+}
+const SSH_AUTH_SOCK = "/tmp/kkp-ssh-agent.sock";
+/** Terraform's provider cache, relative to the home directory. */
+const PLUGIN_CACHE = ".terraform.d/plugin-cache";
+
+type Yaml = Record<string, unknown>;
+
+export function uses(action: keyof typeof ACTIONS | PinnedAction, inputs?: Yaml, name?: string): Yaml {
+  const a = typeof action === "string" ? ACTIONS[action] : action;
+  return { ...(name ? { name } : {}), uses: `${a.uses}@${a.sha}`, ...(inputs ? { with: inputs } : {}) };
+}
+
+/** The shell every workflow runs its steps in. */
+export const SHELL_DEFAULTS = { run: { shell: "bash --noprofile --norc -euo pipefail {0}" } };
+
+/** YAML text with each pinned action (those of ACTIONS, and `pins`) annotated with its release. */
+export function workflowText(header: string, workflow: Record<string, unknown>, pins: readonly PinnedAction[] = []): string {
+  const text = [...Object.values(ACTIONS), ...pins].reduce(
+    (yaml, a) => yaml.split(`uses: ${a.uses}@${a.sha}\n`).join(`uses: ${a.uses}@${a.sha} # ${a.version}\n`),
+    // Steps shared between jobs are written out in each, never as YAML aliases (GitHub does not accept them).
+    stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false }),
+  );
+  return `${header}${text}`;
+}
+
+export function renderGithubWorkflow(pipeline: Pipeline, header: string): string {
+  const workflow = {
+    name: `kkp ${pipeline.environment}`,
+    // A later environment runs by dispatch on main with the deploy tag as input (from the tag dispatcher or the
+    // promotion gate), so its definition is always main's, reviewed; its first job resolves and checks the tag.
+    on: pipeline.deployTag
+      ? { workflow_dispatch: { inputs: { tag: { description: `Deploy tag to deploy (${pipeline.deployTag.pattern})`, required: true, type: "string" } } } }
+      : { pull_request: { branches: [pipeline.mainBranch] }, push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) } },
+    permissions: {},
+    // Deployments of one environment queue behind each other and are never cancelled midway; a pull request's
+    // runs only replace that pull request's older runs.
+    concurrency: {
+      group: pipeline.deployTag ? `kkp-${pipeline.environment}-deploy` : `kkp-${pipeline.environment}-\${{ github.event_name == 'push' && 'deploy' || github.ref }}`,
+      "cancel-in-progress": false,
+    },
+    env: { ...pipeline.env },
+    defaults: SHELL_DEFAULTS,
+    jobs: Object.fromEntries(pipeline.jobs.map((job) => [job.id, renderJob(pipeline, job)])),
+  };
+  return workflowText(header, workflow, [pipeline.cloud.setupAction.action]);
+}
+
+function renderJob(pipeline: Pipeline, job: Job): Yaml {
+  const condition = jobCondition(pipeline, job);
+  const oidc = job.cloudLogin && pipeline.cloud.method === "oidc";
+  const detector = job.id === pipeline.changeDetector && pipeline.jobs.some((j) => j.onlyIfChanged);
+  const needs = [...new Set([...job.needs, ...(job.after ?? []), ...(job.onlyIfChanged ? [pipeline.changeDetector] : [])])];
+  return {
+    name: job.title,
+    "runs-on": pipeline.runner,
+    needs: needs.length > 0 ? needs : undefined,
+    ...(condition ? { if: condition } : {}),
+    ...(detector ? { outputs: Object.fromEntries(CHANGE_SETS.map((set) => [set, `\${{ steps.changes.outputs.${set} }}`])) } : {}),
+    ...(job.outputs ? { outputs: Object.fromEntries(job.outputs.map((o) => [o.name, `\${{ steps.${o.step}.outputs.${o.name} }}`])) } : {}),
+    ...(job.environment ? { environment: job.environment } : {}),
+    permissions: {
+      contents: "read",
+      ...(oidc ? { "id-token": "write" } : {}),
+      ...(job.report && job.triggers.includes("change-request") ? { "pull-requests": "write" } : {}),
+      ...(job.repositoryApi?.includes("read-statuses") ? { statuses: "read" } : {}),
+      ...(job.repositoryApi?.includes("write-refs") ? { contents: "write" } : {}),
+    },
+    ...(job.sshAgent || job.env || job.repositoryApi
+      ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...(job.repositoryApi ? { GH_TOKEN: "${{ github.token }}" } : {}), ...job.env } }
+      : {}),
+    "timeout-minutes": job.environment ? 60 : 20,
+    steps: [
+      // The change detector compares with the commit before the push, so it needs the history.
+      uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}), ...checkoutRef(pipeline, job) }),
+      ...toolSteps(pipeline, job.tools),
+      ...(detector ? [changeDetectionStep()] : []),
+      ...(job.cloudLogin ? [cloudLoginStep(pipeline)] : []),
+      ...(job.sshAgent ? [sshAgentStep()] : []),
+      ...(job.downloads ? [download(job.downloads)] : []),
+      ...job.steps.map((s) => ({ name: s.name, ...(s.id ? { id: s.id } : {}), run: s.run, ...mergedEnv(secretEnv(s.secrets ?? []), inputEnv(pipeline, job)) })),
+      ...(job.report ? reportSteps(job.report, job.triggers.includes("change-request")) : []),
+      ...(job.uploads ? [upload(pipeline, job.uploads)] : []),
+    ],
+  };
+}
+
+function mergedEnv(...parts: Yaml[]): Yaml {
+  const env = Object.assign({}, ...parts.map((p) => (p.env ?? {}) as Yaml));
+  return Object.keys(env).length > 0 ? { env } : {};
+}
+
+/** In a later environment's pipeline, every job but the one resolving the tag works on the tagged commit. */
+function checkoutRef(pipeline: Pipeline, job: Job): Yaml {
+  const commit = pipeline.deployTag?.commit;
+  return commit && commit.job !== job.id ? { ref: `\${{ needs.${commit.job}.outputs.${commit.output} }}` } : {};
+}
+
+/** The job resolving the deploy tag reads it from the dispatch input, through env like all event data. */
+function inputEnv(pipeline: Pipeline, job: Job): Yaml {
+  return pipeline.deployTag?.commit.job === job.id ? { env: { DEPLOY_TAG: "${{ inputs.tag }}" } } : {};
+}
+
+/**
+ * Jobs for main only run on push. A job with soft dependencies or a change condition evaluates its `needs`
+ * itself: hard ones must have succeeded, soft ones may have been skipped, and no ancestor may have failed
+ * (`failure()` looks at the whole chain, so a failure is never laundered into a "skipped" further down).
+ */
+function jobCondition(pipeline: Pipeline, job: Job): string | undefined {
+  const mainOnly = job.triggers.includes("main") && !job.triggers.includes("change-request");
+  const parts: string[] = mainOnly ? ["github.event_name == 'push'"] : [];
+  if ((job.after ?? []).length > 0 || job.onlyIfChanged) {
+    parts.unshift("!cancelled() && !failure()");
+    for (const need of job.needs) parts.push(`needs.${need}.result == 'success'`);
+    for (const after of job.after ?? []) parts.push(`(needs.${after}.result == 'success' || needs.${after}.result == 'skipped')`);
+  }
+  if (job.onlyIfChanged) {
+    const changed = job.onlyIfChanged.map((set) => `needs.${pipeline.changeDetector}.outputs.${set} == 'true'`).join(" || ");
+    parts.push(mainOnly ? `(${changed})` : `(github.event_name != 'push' || ${changed})`);
+  }
+  return parts.length > 0 ? parts.join(" && ") : undefined;
+}
+
+/** Works out which change sets the push changed (scripts/change-sets.ts); event data reaches it through env. */
+function changeDetectionStep(): Yaml {
+  return {
+    name: "Detect what the push changed",
+    id: "changes",
+    if: "github.event_name == 'push'",
+    run: 'npx tsx scripts/change-sets.ts "$BEFORE" "$AFTER" | tee -a "$GITHUB_OUTPUT"',
+    env: { BEFORE: "${{ github.event.before }}", AFTER: "${{ github.sha }}" },
+  };
+}
+
+function secretRef(secret: Secret): string {
+  return `\${{ secrets.${secret.name} }}`;
+}
+
+function secretEnv(secrets: readonly Secret[]): Yaml {
+  return secrets.length > 0 ? { env: Object.fromEntries(secrets.map((s) => [s.name, secretRef(s)])) } : {};
+}
+
+export function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
+  const steps: Yaml[] = [];
+  const v = pipeline.tools;
+  if (tools.includes("node")) {
+    steps.push(uses("setupNode", { "node-version": v.node, cache: "npm" }));
+    steps.push({ name: "Install dependencies", run: "npm ci --no-audit --no-fund" });
+  }
+  if (tools.includes("terraform")) {
+    steps.push(uses("setupTerraform", { terraform_version: v.terraform, terraform_wrapper: false }));
+    steps.push({ name: "Prepare the provider cache", run: `mkdir -p ~/${PLUGIN_CACHE}\necho "TF_PLUGIN_CACHE_DIR=$HOME/${PLUGIN_CACHE}" >> "$GITHUB_ENV"` });
+    steps.push(uses("cache", { path: `~/${PLUGIN_CACHE}`, key: "terraform-providers-${{ runner.os }}-${{ hashFiles('package-lock.json') }}" }, "Cache Terraform providers"));
+  }
+  const binaries = installSpecs(v, tools, false);
+  if (binaries.length > 0) {
+    steps.push(uses("cache", { path: `~/${TOOLS_HOME}`, key: `kkp-tools-\${{ runner.os }}-${binaries.join("-")}` }, "Cache tools"));
+    steps.push({ name: "Install tools", run: `bash scripts/install-tools.sh ${binaries.join(" ")}\necho "$HOME/${TOOLS_HOME}/bin" >> "$GITHUB_PATH"` });
+  }
+  return steps;
+}
+
+/** The cloud's own login action, with secrets referred to the GitHub way. */
+export function cloudLoginStep(pipeline: Pipeline): Yaml {
+  const login = pipeline.cloud.setupAction;
+  return uses(login.action, login.inputs(secretRef), login.name);
+}
+
+function sshAgentStep(): Yaml {
+  return {
+    name: "Load the SSH key into an agent",
+    run: `ssh-agent -a "$SSH_AUTH_SOCK" > /dev/null\nssh-add - <<< "$${SECRETS.sshPrivateKey.name}"`,
+    ...secretEnv([SECRETS.sshPrivateKey]),
+  };
+}
+
+function reportSteps(file: string, onChangeRequests: boolean): Yaml[] {
+  const summary = { name: "Show the plan in the job summary", run: `cat ${file} >> "$GITHUB_STEP_SUMMARY"` };
+  if (!onChangeRequests) return [summary];
+  return [
+    summary,
+    {
+      name: "Comment the plan on the pull request",
+      if: "github.event_name == 'pull_request'",
+      run: `gh pr comment "$PR_NUMBER" --body-file ${file} --edit-last || gh pr comment "$PR_NUMBER" --body-file ${file}`,
+      env: { GH_TOKEN: "${{ github.token }}", GH_REPO: "${{ github.repository }}", PR_NUMBER: "${{ github.event.pull_request.number }}" },
+    },
+  ];
+}
+
+/** Uploaded only on the events whose jobs download it: a saved plan holds sensitive values in clear text. */
+function upload(pipeline: Pipeline, artifact: Artifact): Yaml {
+  const excluded = (artifact.exclude ?? []).map((p) => `!${artifact.directory}/${p}`);
+  const consumers = pipeline.jobs.filter((j) => j.downloads?.name === artifact.name);
+  const notOnChangeRequests = consumers.every((j) => !j.triggers.includes("change-request"));
+  return {
+    ...uses(
+      "uploadArtifact",
+      { name: artifact.name, path: [artifact.directory, ...excluded].join("\n"), "include-hidden-files": true, "retention-days": 7, "if-no-files-found": "error" },
+      "Keep the plan for apply",
+    ),
+    ...(notOnChangeRequests ? { if: "github.event_name != 'pull_request'" } : {}),
+  };
+}
+
+function download(artifact: Artifact): Yaml {
+  return uses("downloadArtifact", { name: artifact.name, path: artifact.directory }, "Fetch the saved plan");
+}

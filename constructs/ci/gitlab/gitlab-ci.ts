@@ -1,0 +1,131 @@
+/**
+ * Renders the pipeline model as `.gitlab-ci.yml`: a pure function from data to YAML text, like the GitHub
+ * renderer, with GitLab's own means for the same rules:
+ * - merge requests run the change-request jobs; a push to main runs the chain, and only when a change set's
+ *   files changed (`workflow:rules:changes` for the pipeline, `rules:changes` per job);
+ * - the model's soft dependencies are optional `needs`, so a job whose predecessor was left out by its rules
+ *   still runs, and one whose predecessor failed does not;
+ * - apply-and-later jobs are bound to the GitLab environment and serialized per environment by a
+ *   `resource_group` (set its process mode to oldest_first, README); they all need one approval job, the
+ *   deployment the protected environment's approvers approve;
+ * - the cloud is reached with a GitLab OIDC id token (`id_tokens`) unless static keys are configured, and state
+ *   lives in the project's managed Terraform backend, authenticated with the job token.
+ */
+import { stringify } from "yaml";
+import { changePaths, type Job, type Pipeline } from "../../core/pipeline-model";
+import { SECRETS } from "../../core/secrets";
+import { sshAgentScript, toolsScript } from "../../pipeline/shell";
+
+export const GITLAB_CI_PATH = ".gitlab-ci.yml";
+/** The variable GitLab puts the job's OIDC token in. */
+const OIDC_TOKEN = "KKP_OIDC_TOKEN";
+/** Tools and Terraform providers, cached inside the project directory as GitLab requires. */
+const TOOLS_DIR = "$CI_PROJECT_DIR/.kkp-tools";
+
+type Yaml = Record<string, unknown>;
+
+export function renderGitlabCi(pipeline: Pipeline, header: string): string {
+  const mergeRequest = '$CI_PIPELINE_SOURCE == "merge_request_event"';
+  const push = `$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "${pipeline.mainBranch}"`;
+  const document = {
+    workflow: {
+      name: `kkp ${pipeline.environment}`,
+      rules: [{ if: mergeRequest }, { if: push, changes: changePaths(pipeline) }],
+    },
+    stages: stages(pipeline),
+    variables: {
+      ...pipeline.env,
+      // The managed Terraform state is reached with the job's own token.
+      TF_HTTP_USERNAME: "gitlab-ci-token",
+      TF_HTTP_PASSWORD: "$CI_JOB_TOKEN",
+      TF_IN_AUTOMATION: "1",
+    },
+    default: { image: `node:${pipeline.tools.node}-bookworm` },
+    ...Object.fromEntries(
+      pipeline.jobs.flatMap((job) => [
+        ...(job.id === firstDeployJob(pipeline)?.id ? [[approvalJob(pipeline), approval(pipeline, push)]] : []),
+        [job.id, renderJob(pipeline, job, mergeRequest, push)],
+      ]),
+    ),
+  };
+  return header + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** One stage per job, in the model's order, with the approval gate before the first deploy job. */
+function stages(pipeline: Pipeline): string[] {
+  const gate = firstDeployJob(pipeline);
+  return pipeline.jobs.flatMap((job) => (job === gate ? [approvalJob(pipeline), job.id] : [job.id]));
+}
+
+function firstDeployJob(pipeline: Pipeline): Job | undefined {
+  return pipeline.jobs.find((job) => job.environment);
+}
+
+function approvalJob(pipeline: Pipeline): string {
+  return `approve-${pipeline.environment}`;
+}
+
+/**
+ * The deployment the protected environment's approval rules hold: GitLab asks approvers only for a job that
+ * starts a deployment, so one job does, on every push to main, and every deploy job needs it. The deploy jobs
+ * themselves only access the environment (they still need its deploy access).
+ */
+function approval(pipeline: Pipeline, push: string): Yaml {
+  return {
+    stage: approvalJob(pipeline),
+    needs: [],
+    rules: [{ if: push }],
+    environment: { name: pipeline.environment, action: "start" },
+    resource_group: `kkp-${pipeline.environment}`,
+    script: [`echo "Deployment of $CI_COMMIT_SHA to ${pipeline.environment} approved."`],
+  };
+}
+
+function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: string): Yaml {
+  const audience = job.cloudLogin ? pipeline.cloud.oidcAudience : undefined;
+  const onMain = job.onlyIfChanged ? { if: push, changes: job.onlyIfChanged.flatMap((set) => pipeline.changeSets[set]) } : { if: push };
+  const needs = [
+    ...(job.environment ? [{ job: approvalJob(pipeline), artifacts: false }] : []),
+    ...job.needs.map((need) => ({ job: need, artifacts: job.downloads !== undefined && producerOf(pipeline, job) === need })),
+    ...(job.after ?? []).map((after) => ({ job: after, optional: true, artifacts: false })),
+  ];
+  // Developers may read the managed state but not lock it: their merge requests plan without the lock.
+  const onMergeRequest = { if: mergeRequest, variables: { TF_CLI_ARGS_plan: "-lock=false" } };
+  return {
+    stage: job.id,
+    ...(needs.length > 0 ? { needs } : { needs: [] }),
+    rules: [...(job.triggers.includes("change-request") ? [onMergeRequest] : []), onMain],
+    ...(job.environment ? { environment: { name: job.environment, action: "access" }, resource_group: `kkp-${job.environment}` } : {}),
+    ...(audience ? { id_tokens: { [OIDC_TOKEN]: { aud: audience } } } : {}),
+    ...(job.env ? { variables: { ...job.env } } : {}),
+    timeout: job.environment ? "60m" : "20m",
+    cache: { key: `kkp-tools-${Object.values(pipeline.tools).join("-")}`, paths: [".kkp-tools/"] },
+    script: [
+      "set -euo pipefail",
+      toolsScript(pipeline, job.tools, TOOLS_DIR),
+      ...(job.cloudLogin ? [pipeline.cloud.script(OIDC_TOKEN)] : []),
+      ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
+      ...job.steps.map((step) => `# ${step.name}\n${step.run}`),
+      // The saved plan holds planned values in clear text: kept for the apply on main only.
+      ...(job.uploads && job.triggers.includes("change-request")
+        ? [`if [ "$CI_PIPELINE_SOURCE" = merge_request_event ]; then rm -rf ${job.uploads.directory}; fi`]
+        : []),
+    ].filter((line) => line !== ""),
+    ...(job.uploads || job.report ? { artifacts: artifacts(job) } : {}),
+  };
+}
+
+/** The job whose upload `job` downloads. */
+function producerOf(pipeline: Pipeline, job: Job): string | undefined {
+  return pipeline.jobs.find((j) => j.uploads && j.uploads.name === job.downloads?.name)?.id;
+}
+
+function artifacts(job: Job): Yaml {
+  return {
+    // Kept briefly, for the apply of the same pipeline, and downloadable by developers only.
+    paths: [...(job.uploads ? [`${job.uploads.directory}/`] : []), ...(job.report ? [job.report] : [])],
+    ...(job.uploads?.exclude ? { exclude: job.uploads.exclude.map((p) => `${job.uploads!.directory}/${p}/**`) } : {}),
+    expire_in: "7 days",
+    access: "developer",
+  };
+}

@@ -1,0 +1,12 @@
+/** GitLab as the registry knows it: its configuration section and what it supports. */
+import type { CiModule } from "../../targets/ci";
+import { gitlabCiSchema, type GitlabSettings } from "./schema";
+
+type GitlabSection = { readonly provider: "gitlab"; readonly gitlab: GitlabSettings };
+
+export const GITLAB_CI: CiModule<GitlabSection> = {
+  schema: gitlabCiSchema,
+  supportsPromotion: false,
+  repository: (section) => `${section.gitlab.url.replace(/^https:\/\//, "")}/${section.gitlab.project}`,
+  target: (config, section) => new (require("./target") as typeof import("./target")).GitlabTarget(config, section.gitlab),
+};

@@ -1,0 +1,22 @@
+/** AWS as the registry knows it: its configuration section and facts needed before any provider binding loads. */
+import type { CloudModule } from "../../targets/cloud";
+import { awsCloudSchema, type AwsCloudSettings } from "./schema";
+
+type AwsSection = { readonly provider: "aws"; readonly aws: AwsCloudSettings };
+
+export const AWS_CLOUD: CloudModule<AwsSection> = {
+  schema: awsCloudSchema,
+  machineDefaults: { controlPlane: "t3.large", worker: "t3.xlarge", bastion: "t3.micro" },
+  location: (section) => `aws/${section.aws.region}`,
+  check: (section, config) =>
+    config.pipeline.credentials === "oidc" && !section.aws.pipelineRoleArn
+      ? [
+          {
+            path: ["aws", "pipelineRoleArn"],
+            message: "is required for OIDC credentials (pipeline.credentials: oidc); name the role the pipeline assumes, or set pipeline.credentials: static-keys",
+          },
+        ]
+      : [],
+  // Loaded on demand: the provider bindings cost a tenth of a second, which a Google Cloud installation need not pay.
+  target: (config, section) => new (require("./target") as typeof import("./target")).AwsTarget(config, section.aws),
+};

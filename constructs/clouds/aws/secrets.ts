@@ -1,0 +1,14 @@
+/** The CI secrets of an AWS installation: the pipeline's static keys (with `pipeline.credentials: static-keys`) and the Preset's. */
+import type { Secret } from "../../core/pipeline-model";
+
+/** Long-lived keys, used only with `pipeline.credentials: static-keys`. */
+export const AWS_KEY_SECRETS: readonly [Secret, Secret] = [
+  { name: "AWS_ACCESS_KEY_ID", description: "access key of the pipeline's IAM user", scope: "repository", format: "token" },
+  { name: "AWS_SECRET_ACCESS_KEY", description: "secret key of the pipeline's IAM user", scope: "repository", format: "token" },
+];
+
+/** The cloud credentials of the KKP Preset that user clusters are created with; admin-supplied. */
+export const AWS_PRESET_SECRETS: readonly [Secret, Secret] = [
+  { name: "KKP_PRESET_AWS_ACCESS_KEY_ID", description: "access key ID of the IAM user KKP creates user clusters with (the Preset)", scope: "environment", format: "token" },
+  { name: "KKP_PRESET_AWS_SECRET_ACCESS_KEY", description: "secret access key of that IAM user", scope: "environment", format: "token" },
+];

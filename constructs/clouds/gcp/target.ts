@@ -1,0 +1,76 @@
+/** Google Cloud as a CloudTarget: GCS state, the cluster of cluster.ts, Cloud DNS records, and what the pipeline and content need. */
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
+import type { Manifest } from "../../content/yaml";
+import type { CloudLogin } from "../../core/pipeline-model";
+import { placeholder } from "../../core/secrets";
+import type { DnsRecord } from "../../dns-records";
+import { GCP_PRESET_SECRETS } from "./secrets";
+import type { CloudTarget } from "../../targets/cloud";
+import { GcpCluster } from "./cluster";
+import { CloudDnsRecords } from "./dns";
+import { gcpLogin } from "./login";
+import type { GcpCloudSettings } from "./schema";
+import { GcsStateStore } from "./state-store";
+
+
+/**
+ * The GCE cloud controller's configuration for a control plane spread over several zones of a region.
+ * `token-url = "nil"` makes it use the node's service account from the metadata server.
+ */
+const GCE_CLOUD_CONFIG = ["[global]", "regional = true", "multi-zone = true", 'token-url = "nil"', ""].join("\n");
+
+export class GcpTarget implements CloudTarget {
+  readonly id = "gcp";
+  readonly stateStore: GcsStateStore;
+  readonly login: CloudLogin;
+  /** `kubermatic-installer deploy --storageclass gce`. */
+  readonly storageClass = "gce";
+  readonly kubeoneCloudProvider: Manifest = { gce: {}, external: true, cloudConfig: GCE_CLOUD_CONFIG };
+  readonly seedDatacenters: Manifest;
+  readonly presetSecrets = GCP_PRESET_SECRETS;
+  readonly presetCredentials: Manifest = { gcp: { serviceAccount: placeholder(GCP_PRESET_SECRETS[0]) } };
+
+  constructor(
+    private readonly config: KkpConfig,
+    private readonly settings: GcpCloudSettings,
+  ) {
+    this.stateStore = new GcsStateStore({ bucketName: config.state.bucketName, location: settings.region });
+    this.login = gcpLogin(settings, config.pipeline.credentials === "static-keys");
+    const region = settings.region;
+    this.seedDatacenters = {
+      [`gcp-${region}`]: {
+        location: region,
+        spec: {
+          gcp: {
+            region,
+            regional: true,
+            zoneSuffixes: settings.zones ? settings.zones.map((zone) => zone.slice(region.length + 1)) : ["a", "b", "c"],
+          },
+        },
+      },
+    };
+  }
+
+  configureProvider(scope: Construct): void {
+    new GoogleProvider(scope, "google", {
+      project: this.settings.project,
+      region: this.settings.region,
+      defaultLabels: { "kkp-installation": this.config.name, ...this.settings.labels },
+    });
+  }
+
+  defineCluster(scope: Construct, env: EnvironmentConfig): void {
+    new GcpCluster(scope, "cluster", { config: this.config, settings: this.settings, env });
+  }
+
+  defineDnsRecords(scope: Construct, records: readonly DnsRecord[]): void {
+    new CloudDnsRecords(scope, "records", {
+      managedZone: this.settings.dnsManagedZone,
+      zone: this.config.dns.zone,
+      ttlSeconds: this.config.dns.ttlSeconds,
+      records,
+    });
+  }
+}

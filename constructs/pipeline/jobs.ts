@@ -1,0 +1,394 @@
+/**
+ * One builder per job of the delivery pipeline. Each returns the job as the environment's shape wants it: the
+ * first environment's jobs run on change requests and pushes to main, skipping what a push did not change; a
+ * later environment's run on its deploy tags, all of them behind the promotion check.
+ */
+import { DNS_TARGET_VARIABLES, fluxBranch, MAIN_BRANCH, REPOSITORY_PATHS, stackDir, stackIds } from "../core/names";
+import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
+import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
+import type { EnvironmentConfig } from "../../config/settings/resolve";
+import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
+import { installerSecrets } from "../content/kubermatic";
+import type { PipelineSource } from "./build";
+import { applySecret, applySecretFromEnv, KKP_CHARTS, KUBECONFIG, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
+
+/** How an environment's pipeline runs its jobs. */
+export interface Shape {
+  /** The events a job runs on, given those it runs on in the first environment. */
+  readonly triggers: (first: readonly Trigger[]) => readonly Trigger[];
+  /** Jobs every job of the chain needs first. */
+  readonly gate: readonly JobId[];
+  /** Whether jobs skip what the push did not change (`onlyIfChanged`). */
+  readonly changeAware: boolean;
+  /** What flux-bootstrap waits for. */
+  readonly fluxBootstrapAfter: readonly JobId[];
+}
+
+export const FIRST_ENVIRONMENT: Shape = { triggers: (first) => first, gate: [], changeAware: true, fluxBootstrapAfter: ["kkp-deploy"] };
+
+/** A later environment deploys the whole chain for exactly the tagged commit, once `previous` runs it healthily. */
+export function laterEnvironment(previous: EnvironmentConfig): Shape & { readonly previous: EnvironmentConfig } {
+  return { triggers: () => ["deploy-tag"], gate: ["promotion-check"], changeAware: false, fluxBootstrapAfter: ["flux-source-update"], previous };
+}
+
+export interface JobContext {
+  readonly source: PipelineSource;
+  readonly env: EnvironmentConfig;
+  /** The environment promoted to after this one. */
+  readonly next?: EnvironmentConfig;
+  readonly shape: Shape & { readonly previous?: EnvironmentConfig };
+}
+
+/** A job of the chain, in the environment's shape. */
+function chained({ shape }: JobContext, job: Job): Job {
+  const { onlyIfChanged, ...rest } = job;
+  return {
+    ...rest,
+    triggers: shape.triggers(job.triggers),
+    needs: [...shape.gate, ...job.needs],
+    ...(shape.changeAware && onlyIfChanged ? { onlyIfChanged } : {}),
+  };
+}
+
+/** A job that deploys: on main (in the first shape), bound to the environment (its approvals), logged in to the cloud. */
+function deployJob(context: JobContext, job: Omit<Job, "triggers" | "environment" | "cloudLogin">): Job {
+  return chained(context, {
+    ...job,
+    triggers: ["main"],
+    environment: context.env.name,
+    cloudLogin: true,
+    ...(job.steps.some((s) => s === kubeconfigStep) ? { env: { KUBECONFIG } } : {}),
+  });
+}
+
+/** The saved plan of the cluster stack, handed from the plan job to the apply job. */
+const planArtifact = (env: EnvironmentConfig) => ({ name: `plan-${env.name}`, directory: stackDir(stackIds.cluster(env.name)) });
+const synth = step("Synthesize the stacks", SYNTH);
+/** Waited for only where the state lives in a bucket. */
+const backendPrepared = ({ source }: JobContext): JobId[] => (source.stateInBucket ? ["terraform-backend-prepare"] : []);
+
+function planStep(stack: string): Step {
+  return step(
+    "Plan",
+    [
+      terraform(stack, `init ${TERRAFORM_FLAGS}`),
+      terraform(stack, `plan ${TERRAFORM_FLAGS} -out=${PLAN_FILE}`),
+      `${terraform(stack, `show -json ${PLAN_FILE}`)} > plan.json`,
+      `npx tsx scripts/plan-summary.ts ${stack} plan.json > ${PLAN_REPORT}`,
+    ].join("\n"),
+  );
+}
+
+function validateStep(ids: readonly string[]): Step {
+  return step("Validate", ids.map((id) => `${terraform(id, "init -backend=false -input=false")}\n${terraform(id, "validate")}`).join("\n"));
+}
+
+function outputsStep(env: EnvironmentConfig): Step {
+  const stack = stackIds.cluster(env.name);
+  return step("Read the cluster stack's outputs", `${terraform(stack, `init ${TERRAFORM_FLAGS}`)}\n${terraform(stack, "output -json")} > tf.json`);
+}
+
+const kubeconfigStep = step(
+  "Fetch the kubeconfig",
+  `mkdir -p "$(dirname "$KUBECONFIG")"\n(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG")`,
+);
+
+/** The steps that give a job the cluster: the stack's outputs, then the kubeconfig KubeOne fetches with them. */
+const clusterAccess = (env: EnvironmentConfig): Step[] => [outputsStep(env), kubeconfigStep];
+
+export function validate(context: JobContext): Job {
+  const bucket = context.source.stateInBucket;
+  return chained(context, {
+    id: "terraform-kkp-validate",
+    title: `Validate the ${bucket ? "state, " : ""}CI and cluster stacks`,
+    description: `project tests, generated-files check, cdktf synth, terraform validate of the ${bucket ? "state, " : ""}CI and cluster stacks`,
+    triggers: ["change-request", "main"],
+    needs: [],
+    tools: ["node", "terraform"],
+    cloudLogin: false,
+    sshAgent: false,
+    steps: [
+      step("Test", "npm test"),
+      step("Check the generated repository files", "npx tsx scripts/render.ts --check"),
+      synth,
+      validateStep([...(bucket ? [stackIds.state] : []), stackIds.ci, stackIds.cluster(context.env.name)]),
+    ],
+  });
+}
+
+export function validateDns(context: JobContext): Job {
+  return chained(context, {
+    id: "terraform-kkp-dns-validate",
+    title: "Validate the DNS stack",
+    description: "cdktf synth, terraform validate of the DNS stack",
+    triggers: ["change-request", "main"],
+    needs: [],
+    tools: ["node", "terraform"],
+    cloudLogin: false,
+    sshAgent: false,
+    steps: [synth, validateStep([stackIds.dns(context.env.name)])],
+  });
+}
+
+/** Only where the state lives in a bucket: GitLab keeps it itself, so there is nothing to prepare. */
+export function prepareBackend(context: JobContext): Job[] {
+  if (!context.source.stateInBucket) return [];
+  return [
+    chained(context, {
+      id: "terraform-backend-prepare",
+      title: "Prepare the state backend",
+      description: "create or update the state bucket; idempotent",
+      triggers: ["main"],
+      needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
+      onlyIfChanged: ["infrastructure"],
+      tools: ["node", "terraform"],
+      cloudLogin: true,
+      sshAgent: false,
+      steps: [synth, step("Create or update the state bucket", "bash scripts/bootstrap-state.sh")],
+    }),
+  ];
+}
+
+export function plan(context: JobContext): Job {
+  const { env } = context;
+  return chained(context, {
+    id: "terraform-plan",
+    title: "Plan the cluster stack",
+    description: "terraform plan against the stored state; the saved plan is what apply applies",
+    triggers: ["change-request", "main"],
+    needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
+    after: backendPrepared(context),
+    onlyIfChanged: ["infrastructure"],
+    tools: ["node", "terraform"],
+    cloudLogin: true,
+    sshAgent: false,
+    steps: [synth, planStep(stackIds.cluster(env.name))],
+    report: PLAN_REPORT,
+    uploads: { ...planArtifact(env), exclude: [".terraform"] },
+  });
+}
+
+export function apply(context: JobContext): Job {
+  const stack = stackIds.cluster(context.env.name);
+  return deployJob(context, {
+    id: "terraform-apply",
+    title: "Apply the saved plan",
+    description: "apply exactly the plan the plan job saved",
+    needs: ["terraform-plan", ...backendPrepared(context)],
+    onlyIfChanged: ["infrastructure"],
+    tools: ["terraform"],
+    sshAgent: false,
+    downloads: planArtifact(context.env),
+    steps: [step("Apply", `${terraform(stack, `init ${TERRAFORM_FLAGS}`)}\n${terraform(stack, `apply ${TERRAFORM_FLAGS} ${PLAN_FILE}`)}`)],
+  });
+}
+
+export function kubeoneApply(context: JobContext): Job {
+  return deployJob(context, {
+    id: "kubeone-apply",
+    title: "Provision Kubernetes with KubeOne",
+    description: "kubeone apply with the cluster stack's outputs",
+    // A change to kubeone/ alone skips Terraform but not KubeOne.
+    needs: ["terraform-kkp-validate"],
+    after: ["terraform-apply"],
+    onlyIfChanged: ["infrastructure", "kubeone"],
+    tools: ["node", "terraform", "kubeone"],
+    sshAgent: true,
+    steps: [
+      synth,
+      outputsStep(context.env),
+      step(
+        "kubeone apply",
+        [
+          'credentials="$(mktemp)"',
+          'trap \'rm -f "$credentials"\' EXIT',
+          'printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials"',
+          `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`,
+        ].join("\n"),
+        [SECRETS.kubeoneCredentials],
+      ),
+    ],
+  });
+}
+
+export function kkpDeploy(context: JobContext): Job {
+  const { source, env } = context;
+  const { config } = source;
+  return deployJob(context, {
+    id: "kkp-deploy",
+    title: "Install KKP",
+    description: "kubermatic-installer deploy with the generated configuration",
+    // A change to kubermatic/ alone runs from here on.
+    needs: ["terraform-kkp-validate"],
+    after: ["kubeone-apply"],
+    tools: ["node", "terraform", "kubeone", "kubectl", "helm", "kubermatic-installer"],
+    sshAgent: true,
+    steps: [
+      synth,
+      ...clusterAccess(env),
+      step(
+        "Create the secrets KKP needs",
+        [
+          "# The seed's kubeconfig, referenced by the Seed object Flux delivers.",
+          applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", '"$KUBECONFIG"']]),
+          ...(config.kkp.monitoring
+            ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
+            : []),
+        ].join("\n"),
+        config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : undefined,
+      ),
+      step(
+        "kubermatic-installer deploy",
+        [
+          "# The committed files hold ${NAME} placeholders; fill them from CI secrets in a private directory.",
+          'filled="$(mktemp -d)"',
+          'trap \'rm -rf "$filled"\' EXIT',
+          `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kkpConfiguration(env.name)} "$filled/kubermatic.yaml"`,
+          `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kkpValues(env.name)} "$filled/values.yaml"`,
+          `kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass ${source.cloud.storageClass} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`,
+        ].join("\n"),
+        installerSecrets(config),
+      ),
+    ],
+  });
+}
+
+/** `flux bootstrap` for the git host, skipped once the environment's flux-system directory is committed. */
+export function fluxBootstrap(context: JobContext): Job {
+  const { source, env, shape } = context;
+  const presetSecrets = source.cloud.presetSecrets;
+  const path = REPOSITORY_PATHS.fluxCluster(env.name);
+  const bootstrap = source.ci.fluxBootstrap(path, MAIN_BRANCH);
+  return deployJob(context, {
+    id: "flux-bootstrap",
+    title: "Bootstrap Flux",
+    description: "flux bootstrap for the environment's path; skipped when already bootstrapped",
+    needs: ["terraform-kkp-validate"],
+    after: shape.fluxBootstrapAfter,
+    tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
+    sshAgent: true,
+    steps: [
+      synth,
+      ...clusterAccess(env),
+      step(
+        "Create the secrets Flux reads",
+        [
+          "# The Preset's cloud credentials; the Flux tree holds only ${NAME} placeholders for them.",
+          applySecretFromEnv("flux-system", PRESET_CREDENTIALS_SECRET, presetSecrets.map((secret) => [secret.name, secret])),
+          "# The token Flux reports commit statuses and dispatches with: not bootstrap's, which can administer the repository.",
+          applySecretFromEnv("flux-system", NOTIFICATION_TOKEN_SECRET, [["token", SECRETS.fluxNotifyToken]]),
+        ].join("\n"),
+        [...presetSecrets, SECRETS.fluxNotifyToken],
+      ),
+      step(
+        "flux bootstrap",
+        [
+          `if [ -d ${path}/flux-system ]; then`,
+          `  echo "Flux is already bootstrapped for ${env.name} (${path}/flux-system is committed); it manages itself from here."`,
+          `  exit 0`,
+          `fi`,
+          bootstrap.script,
+        ].join("\n"),
+        [bootstrap.secret],
+      ),
+    ],
+  });
+}
+
+export function dnsUpdate(context: JobContext): Job {
+  return deployJob(context, {
+    id: "dns-update",
+    title: "Point DNS at KKP",
+    description: "read the LoadBalancer addresses from the cluster and apply the DNS stack",
+    // nodeport-proxy exists only once the operator sees a Seed, and Flux delivers the Seed.
+    needs: ["terraform-kkp-validate"],
+    after: ["flux-bootstrap"],
+    tools: ["node", "terraform", "kubeone", "kubectl"],
+    sshAgent: true,
+    steps: [synth, ...clusterAccess(context.env), step("Apply the DNS stack", dnsUpdateScript(stackIds.dns(context.env.name)))],
+  });
+}
+
+/** Waits for both LoadBalancer services to have an address (host name on AWS, IP on GCP), then applies DNS. */
+function dnsUpdateScript(dnsStack: string): string {
+  const lookups = Object.values(DNS_TARGET_VARIABLES).map(({ name, service }) => {
+    const [namespace, svc] = service.split("/");
+    return [
+      `${name}=""`,
+      `for attempt in $(seq 120); do`,
+      `  ${name}=$(kubectl -n ${namespace} get service ${svc} -o jsonpath='{.status.loadBalancer.ingress[0].hostname}{.status.loadBalancer.ingress[0].ip}' 2>/dev/null || true)`,
+      `  [ -n "$${name}" ] && break`,
+      `  sleep 10`,
+      `done`,
+      `[ -n "$${name}" ] || { echo "service ${service} has no external address after 20 minutes" >&2; exit 1; }`,
+    ].join("\n");
+  });
+  const vars = Object.values(DNS_TARGET_VARIABLES)
+    .map(({ name }) => `-var "${name}=$${name}"`)
+    .join(" ");
+  return [...lookups, terraform(dnsStack, `init ${TERRAFORM_FLAGS}`), terraform(dnsStack, `apply ${TERRAFORM_FLAGS} -auto-approve ${vars}`)].join("\n");
+}
+
+/** The next environment's plan, for the reviewers of its deploy tag; nothing when this is the last environment. */
+export function planNext(context: JobContext): Job[] {
+  const { next } = context;
+  if (!next) return [];
+  return [
+    chained(context, {
+      id: "terraform-plan-next",
+      title: `Plan ${next.name}`,
+      description: `plan the next environment's cluster stack, for the reviewers of its deploy tag`,
+      triggers: ["main"],
+      needs: ["terraform-kkp-validate"],
+      after: ["dns-update"],
+      onlyIfChanged: ["infrastructure"],
+      tools: ["node", "terraform"],
+      cloudLogin: true,
+      sshAgent: false,
+      steps: [synth, planStep(stackIds.cluster(next.name))],
+      report: PLAN_REPORT,
+    }),
+  ];
+}
+
+/** A later environment's first job: resolve the deploy tag, refuse it unless the previous environment runs it healthily. */
+export function promotionCheck({ env, shape }: JobContext): Job {
+  const previous = shape.previous!.name;
+  return {
+    id: "promotion-check",
+    title: `Check that ${previous} runs this commit healthily`,
+    description: `refuse the deploy tag unless every Flux part of ${previous} reported success on the tagged commit`,
+    triggers: ["deploy-tag"],
+    needs: [],
+    tools: ["node"],
+    cloudLogin: false,
+    sshAgent: false,
+    repositoryApi: ["read-statuses"],
+    outputs: [{ name: "sha", step: "check" }],
+    steps: [
+      {
+        id: "check",
+        name: "Resolve the tag, check it is merged and the previous environment's health",
+        run: `npx tsx scripts/promotion.ts check-tag ${env.name}`,
+      },
+    ],
+  };
+}
+
+/** A later environment's hand-over to Flux: its branch moves to the tagged commit once the cluster runs it. */
+export function fluxSourceUpdate({ env }: JobContext): Job {
+  const branch = fluxBranch(env);
+  return {
+    id: "flux-source-update",
+    title: `Hand ${env.name} to Flux`,
+    description: `move ${branch}, the branch Flux in ${env.name} delivers from, to the tagged commit`,
+    triggers: ["deploy-tag"],
+    needs: ["promotion-check", "kkp-deploy"],
+    environment: env.name,
+    tools: ["node"],
+    cloudLogin: false,
+    sshAgent: false,
+    repositoryApi: ["write-refs"],
+    steps: [step(`Move ${branch} to the tagged commit`, `npx tsx scripts/promotion.ts move-branch ${branch} "$(git rev-parse HEAD)"`)],
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The pipeline's library of shell snippets: Terraform's flags and stack paths, tool installs, the SSH agent and
+ * Kubernetes secrets created without a value on a command line. Job builders and renderers take their shell
+ * from here, so each command is written once.
+ */
+import { stackDir, TOOLS_HOME } from "../core/names";
+import type { Pipeline, Step, Secret, Tool, ToolVersions } from "../core/pipeline-model";
+
+/** Terraform never prompts in a pipeline, and waits for a lock held by another run instead of failing. */
+export const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
+/** The plan the plan job saves and the apply job applies. */
+export const PLAN_FILE = "plan.tfplan";
+/** The Markdown summary of a plan (scripts/plan-summary.ts), shown to reviewers. */
+export const PLAN_REPORT = "plan-summary.md";
+/** The kubeconfig of the cluster, inside the (throw-away) checkout; KUBECONFIG points every tool at it. */
+export const KUBECONFIG = ".kkp/kubeconfig";
+/** Where the KKP release's charts are installed by scripts/install-tools.sh. */
+export const KKP_CHARTS = `$HOME/${TOOLS_HOME}/kubermatic/charts`;
+export const SYNTH = "npx cdktf synth";
+
+/** `terraform` run in a synthesized stack's directory. */
+export function terraform(stackId: string, args: string): string {
+  return `terraform -chdir=${stackDir(stackId)} ${args}`;
+}
+
+export function step(name: string, run: string, secrets?: readonly Secret[]): Step {
+  return secrets ? { name, run, secrets } : { name, run };
+}
+
+/**
+ * The `tool=version` arguments of scripts/install-tools.sh for the binaries among `tools`; Terraform only where
+ * no setup action installs it.
+ */
+export function installSpecs(versions: ToolVersions, tools: readonly Tool[], withTerraform: boolean): string[] {
+  const pinned: Partial<Record<Tool, string>> = {
+    ...(withTerraform ? { terraform: versions.terraform } : {}),
+    kubeone: versions.kubeone,
+    "kubermatic-installer": versions.kubermatic,
+    kubectl: versions.kubectl,
+    helm: versions.helm,
+    flux: versions.flux,
+  };
+  return tools.filter((t) => pinned[t] !== undefined).map((t) => `${t}=${pinned[t]}`);
+}
+
+/**
+ * Installs what a job needs on the CI image (node:<major>-bookworm): the project's npm packages, and the
+ * pinned binaries below `toolsDir` (a cached directory), linked at ~/.kkp-tools where the jobs expect them.
+ */
+export function toolsScript(pipeline: Pipeline, tools: readonly Tool[], toolsDir: string): string {
+  const binaries = installSpecs(pipeline.tools, tools, true);
+  return [
+    ...(tools.includes("node") ? ["npm ci --no-audit --no-fund"] : []),
+    ...(binaries.length > 0
+      ? [
+          "command -v unzip > /dev/null || (apt-get update -qq && apt-get install -y -qq unzip > /dev/null)",
+          `bash scripts/install-tools.sh --dir "${toolsDir}" ${binaries.join(" ")}`,
+          `ln -sfn "${toolsDir}" "$HOME/${TOOLS_HOME}"`,
+          `export PATH="$HOME/${TOOLS_HOME}/bin:$PATH"`,
+        ]
+      : []),
+    ...(tools.includes("terraform") ? [`export TF_PLUGIN_CACHE_DIR="${toolsDir}/plugin-cache"`, 'mkdir -p "$TF_PLUGIN_CACHE_DIR"'] : []),
+  ].join("\n");
+}
+
+/** Starts an SSH agent in the job's shell and loads the key KubeOne reaches the nodes with. */
+export function sshAgentScript(secretVariable: string): string {
+  return ['eval "$(ssh-agent -s)" > /dev/null', `ssh-add - <<< "$${secretVariable}"`].join("\n");
+}
+
+/**
+ * Creates or updates a Secret without a value ever reaching a command line: each key is read from a file
+ * (`--from-file`), and `kubectl apply` makes a re-run converge instead of failing on "already exists".
+ */
+export function applySecret(namespace: string, name: string, files: ReadonlyArray<readonly [key: string, file: string]>): string {
+  const from = files.map(([key, file]) => `--from-file=${key}=${file}`).join(" ");
+  return [
+    `kubectl create namespace ${namespace} --dry-run=client -o yaml | kubectl apply -f -`,
+    `kubectl -n ${namespace} create secret generic ${name} ${from} --dry-run=client -o yaml | kubectl apply -f -`,
+  ].join("\n");
+}
+
+/** `applySecret` with each key taken from a CI secret's environment variable, through a private temp file. */
+export function applySecretFromEnv(namespace: string, name: string, keys: ReadonlyArray<readonly [key: string, secret: Secret]>): string {
+  return [
+    "(",
+    "  umask 077",
+    '  values="$(mktemp -d)"',
+    '  trap \'rm -rf "$values"\' EXIT',
+    ...keys.map(([, secret]) => `  : "\${${secret.name}:?is empty: set this CI secret (README, one-time setup)}"`),
+    ...keys.map(([key, secret]) => `  printf '%s' "$${secret.name}" > "$values/${key}"`),
+    ...applySecret(namespace, name, keys.map(([key]) => [key, `"$values/${key}"`]))
+      .split("\n")
+      .map((line) => `  ${line}`),
+    ")",
+  ].join("\n");
+}
+
+/** Fails the job, naming each, when a variable the login reads is unset. */
+export function requireKeys(names: readonly string[]): string[] {
+  return names.map((key) => `: "\${${key}:?is not set: add it as a CI variable (README, one-time setup)}"`);
+}
+
+/** Writes the job's OIDC token (in `tokenVariable`) to a file the cloud's SDKs read; `$oidc_token_file` names it. */
+export function oidcTokenFile(tokenVariable: string): string[] {
+  return [`: "\${${tokenVariable}:?no OIDC token: the job must request one}"`, 'oidc_token_file="$(mktemp)"', `printf '%s' "$${tokenVariable}" > "$oidc_token_file"`];
+}

@@ -1,0 +1,28 @@
+/**
+ * What building the pipeline needs to know about the configured cloud and CI system. The targets
+ * (clouds/<cloud>/, ci/<system>/) provide these facts; the builder never branches on a provider.
+ */
+import type { CloudLogin, Secret } from "../core/pipeline-model";
+
+export interface PipelineCloud {
+  /** How jobs that touch the cloud log in. */
+  readonly login: CloudLogin;
+  /** `kubermatic-installer deploy --storageclass`: the installer's name for the cloud's default StorageClass. */
+  readonly storageClass: string;
+  /** The admin-supplied CI secrets holding the KKP Preset's credentials, which flux-bootstrap hands to Flux. */
+  readonly presetSecrets: readonly Secret[];
+}
+
+export interface FluxBootstrap {
+  /** Shell that bootstraps Flux on the git host for the environment's path in the repository. */
+  readonly script: string;
+  /** The CI secret it authenticates with. */
+  readonly secret: Secret;
+}
+
+export interface PipelineCi {
+  /** Where the CI system keeps its pipeline definition; a change there re-runs everything. */
+  readonly definitionPaths: readonly string[];
+  /** `flux bootstrap` for the git host, committing Flux's manifests below `path` on `branch`. */
+  fluxBootstrap(path: string, branch: string): FluxBootstrap;
+}

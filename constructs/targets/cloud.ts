@@ -1,0 +1,44 @@
+/**
+ * The seam between the cloud-neutral code and a cloud. A cloud is a whole target: its section of the
+ * configuration, its Terraform (provider, cluster, DNS, state bucket), how the pipeline logs in to it, and what
+ * the generated content says about it (KubeOne's cloud provider, KKP's storage class, Seed datacenter and Preset).
+ * Adding a cloud adds a directory beside clouds/aws/ that exports a `CloudModule`, and one line in config/registry.ts.
+ */
+import type { Construct } from "constructs";
+import type { z } from "zod";
+import type { EnvironmentConfig, KkpConfig, MachineSizes, TargetSection } from "../../config/settings/resolve";
+import type { CloudContent } from "../content/targets";
+import type { DnsRecord } from "../dns-records";
+import type { PipelineCloud } from "../pipeline/targets";
+import type { StateStore } from "./state-store";
+
+/** A problem a target finds in the configuration, at a path below the top level. */
+export interface ConfigIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** A cloud as the registry knows it: cheap to load (no provider bindings) until `target` is called. */
+export interface CloudModule<Section extends TargetSection> {
+  /** The `cloud` section for this cloud: `{ provider: <name>, <name>: {...} }`, with its defaults. */
+  readonly schema: z.ZodType<Section> & z.core.$ZodTypeDiscriminable;
+  /** Machine types used when the configuration names none. */
+  readonly machineDefaults: MachineSizes;
+  /** Where an installation lives in the cloud, e.g. `aws/eu-central-1`: part of the state bucket's identity. */
+  location(section: Section): string;
+  /** Checks that need settings outside the section, e.g. that OIDC credentials name a pipeline identity. */
+  check(section: Section, config: { readonly pipeline: KkpConfig["pipeline"] }): ConfigIssue[];
+  /** The target for a resolved configuration; loads the cloud's provider bindings. */
+  target(config: KkpConfig, section: Section): CloudTarget;
+}
+
+export interface CloudTarget extends PipelineCloud, CloudContent {
+  /** The cloud's state bucket, used unless the CI system keeps the state itself. */
+  readonly stateStore: StateStore;
+  /** Adds the cloud's Terraform provider to a stack. */
+  configureProvider(scope: Construct): void;
+  /** Defines the master cluster's machines, network and API load balancer, and its KubeOne outputs. */
+  defineCluster(scope: Construct, env: EnvironmentConfig): void;
+  /** Writes KKP's DNS records in the configured zone. */
+  defineDnsRecords(scope: Construct, records: readonly DnsRecord[]): void;
+}
