@@ -1,5 +1,5 @@
 /**
- * Several environments promoted by tag (DESIGN.md §3) with Flux reporting back (§4), on examples/multi-env.yaml:
+ * Several environments promoted by tag with Flux reporting back, on examples/multi-env.yaml:
  * ops follows main, apps and apps-prod are deployed by their deploy tags behind the promotion check.
  */
 import { spawn } from "node:child_process";

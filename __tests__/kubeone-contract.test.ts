@@ -1,6 +1,6 @@
 /**
  * KubeOne reads `terraform output -json` of the cluster stack and rejects unknown fields. The field lists
- * below are written from KubeOne's contract (DESIGN.md §5, KubeOne's terraform examples and machine-controller's
+ * below are written from KubeOne's contract (KubeOne's terraform examples and machine-controller's
  * AWS provider spec), independently of the code under test.
  */
 import { configFrom, gcpExampleText, synthAll } from "./helpers";

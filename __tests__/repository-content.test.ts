@@ -1,5 +1,5 @@
 /**
- * The repository content the pipeline and Flux read (DESIGN.md §5): the KubeOne manifest, KKP's installer
+ * The repository content the pipeline and Flux read: the KubeOne manifest, KKP's installer
  * input per environment and the Flux tree per environment, for the AWS and the GCP example.
  */
 import { spawnSync } from "node:child_process";

@@ -8,19 +8,10 @@
 import { MAIN_BRANCH, deployTagPattern } from "../core/names";
 import type { Job, Pipeline } from "../core/pipeline-model";
 import { SECRETS } from "../core/secrets";
-import type { KkpConfig } from "../../config/settings/resolve";
 import * as jobs from "./jobs";
-import type { PipelineCi, PipelineCloud } from "./targets";
+import type { PipelineSource } from "./targets";
 
-export interface PipelineSource {
-  readonly config: KkpConfig;
-  /** The configuration file, relative to the repository root: the pipeline synthesizes from exactly this file. */
-  readonly configFile: string;
-  readonly cloud: PipelineCloud;
-  readonly ci: PipelineCi;
-  /** The state lives in a bucket the state stack creates, so the pipeline prepares it; false when the CI system keeps the state. */
-  readonly stateInBucket: boolean;
-}
+export type { PipelineSource };
 
 /** The infrastructure code and its inputs. */
 const INFRASTRUCTURE_PATHS = [

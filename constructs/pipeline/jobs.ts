@@ -9,7 +9,7 @@ import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { installerSecrets } from "../content/kubermatic";
-import type { PipelineSource } from "./build";
+import type { PipelineSource } from "./targets";
 import { applySecret, applySecretFromEnv, KKP_CHARTS, KUBECONFIG, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
 
 /** How an environment's pipeline runs its jobs. */

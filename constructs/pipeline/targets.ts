@@ -2,7 +2,19 @@
  * What building the pipeline needs to know about the configured cloud and CI system. The targets
  * (clouds/<cloud>/, ci/<system>/) provide these facts; the builder never branches on a provider.
  */
+import type { KkpConfig } from "../../config/settings/resolve";
 import type { CloudLogin, Secret } from "../core/pipeline-model";
+
+/** Everything the builder reads: the configuration and the facts of its targets. */
+export interface PipelineSource {
+  readonly config: KkpConfig;
+  /** The configuration file, relative to the repository root: the pipeline synthesizes from exactly this file. */
+  readonly configFile: string;
+  readonly cloud: PipelineCloud;
+  readonly ci: PipelineCi;
+  /** The state lives in a bucket the state stack creates, so the pipeline prepares it; false when the CI system keeps the state. */
+  readonly stateInBucket: boolean;
+}
 
 export interface PipelineCloud {
   /** How jobs that touch the cloud log in. */
