@@ -1,0 +1,74 @@
+/** A minimal cloud for the seam test: Terraform outputs instead of resources, local state, a made-up login. */
+import type { Construct } from "constructs";
+import { LocalBackend, TerraformOutput, type TerraformStack } from "cdktf";
+import { z } from "zod";
+import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
+import type { CloudLogin, Secret } from "../../constructs/core/pipeline-model";
+import { placeholder } from "../../constructs/core/secrets";
+import type { DnsRecord } from "../../constructs/dns-records";
+import { KubeOneOutputs } from "../../constructs/kubeone-outputs";
+import type { CloudModule, CloudTarget } from "../../constructs/targets/cloud";
+import type { StateStore } from "../../constructs/targets/state-store";
+
+const schema = z.strictObject({ provider: z.literal("fake"), fake: z.strictObject({ region: z.string().regex(/^[a-z]+-\d$/) }) });
+type Section = z.infer<typeof schema>;
+
+export const FAKE_PRESET_TOKEN: Secret = { name: "KKP_PRESET_FAKE_TOKEN", description: "the fake cloud's token for user clusters", scope: "environment", format: "token" };
+
+class LocalStateStore implements StateStore {
+  readonly needsStateStack = true;
+  define(scope: Construct): void {
+    new TerraformOutput(scope, "state-directory", { value: "state" });
+  }
+  attach(stack: TerraformStack, key: string): void {
+    new LocalBackend(stack, { path: `state/${key}.tfstate` });
+  }
+}
+
+class FakeCloudTarget implements CloudTarget {
+  readonly id = "fake";
+  readonly stateStore = new LocalStateStore();
+  readonly storageClass = "fake-disk";
+  readonly kubeoneCloudProvider = { none: {} };
+  readonly seedDatacenters: Record<string, unknown>;
+  readonly presetSecrets = [FAKE_PRESET_TOKEN];
+  readonly presetCredentials = { fake: { token: placeholder(FAKE_PRESET_TOKEN) } };
+  readonly login: CloudLogin;
+
+  constructor(
+    private readonly config: KkpConfig,
+    private readonly section: Section,
+  ) {
+    const region = section.fake.region;
+    this.seedDatacenters = { [`fake-${region}`]: { location: region, spec: { fake: { region } } } };
+    this.login = {
+      method: "oidc",
+      keySecrets: [],
+      oidcAudience: "fake.example",
+      setupAction: { name: "Log in to the fake cloud", action: { uses: "example/fake-login", sha: "0".repeat(40), version: "v1.0.0" }, inputs: () => ({ region }) },
+      script: (tokenVariable) => `fake-cloud login --region ${region} --token "$${tokenVariable}"`,
+    };
+  }
+
+  configureProvider(): void {}
+
+  defineCluster(scope: Construct, env: EnvironmentConfig): void {
+    new KubeOneOutputs(scope, "kubeone", {
+      apiEndpoint: `api.${env.domain}`,
+      controlPlane: { clusterName: env.clusterName, cloudProvider: "none", privateAddresses: ["10.0.0.10"], hostnames: ["cp-1"], operatingSystem: "ubuntu", sshUser: this.config.ssh.user },
+      workers: { pools: this.config.workers, zoneCount: 1, sshPublicKey: this.config.ssh.publicKey, cloudProviderSpec: (pool) => ({ size: pool.machineType, region: this.section.fake.region }) },
+    });
+  }
+
+  defineDnsRecords(scope: Construct, records: readonly DnsRecord[]): void {
+    for (const [index, record] of records.entries()) new TerraformOutput(scope, `record-${index}`, { value: record });
+  }
+}
+
+export const FAKE_CLOUD: CloudModule<Section> = {
+  schema,
+  machineDefaults: { controlPlane: "fake-cp", worker: "fake-worker", bastion: "fake-bastion" },
+  location: (section) => `fake/${section.fake.region}`,
+  check: () => [],
+  target: (config, section) => new FakeCloudTarget(config, section),
+};
