@@ -42,7 +42,7 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
     next: config.environments[index + 1],
     shape: index === 0 ? jobs.FIRST_ENVIRONMENT : jobs.laterEnvironment(config.environments[index - 1]),
   };
-  const list = index === 0 ? firstEnvironmentJobs(context) : laterEnvironmentJobs(context);
+  const list = environmentJobs(context);
   const jobSecrets = list.flatMap((job) => [...(job.sshAgent ? [SECRETS.sshPrivateKey] : []), ...job.steps.flatMap((s) => s.secrets ?? [])]);
   const secrets = [...new Map([...jobSecrets, ...source.cloud.login.keySecrets].map((s) => [s.name, s])).values()];
 
@@ -66,9 +66,14 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
   };
 }
 
-/** Validate, plan and deploy the environment from main; then plan the next environment for its reviewers. */
-function firstEnvironmentJobs(context: jobs.JobContext): Job[] {
+/**
+ * Validate, plan and deploy the environment, then plan the next one for its reviewers; the shape adds what a
+ * later environment runs first (the promotion check) and before Flux is bootstrapped (moving Flux's branch).
+ */
+function environmentJobs(context: jobs.JobContext): Job[] {
+  const { shape } = context;
   return [
+    ...shape.first(context),
     jobs.validate(context),
     jobs.validateDns(context),
     ...jobs.prepareBackend(context),
@@ -76,24 +81,7 @@ function firstEnvironmentJobs(context: jobs.JobContext): Job[] {
     jobs.apply(context),
     jobs.kubeoneApply(context),
     jobs.kkpDeploy(context),
-    jobs.fluxBootstrap(context),
-    jobs.dnsUpdate(context),
-    ...jobs.planNext(context),
-  ];
-}
-
-/** The same chain for exactly the tagged commit, after the promotion check, with Flux's branch moved before bootstrap. */
-function laterEnvironmentJobs(context: jobs.JobContext): Job[] {
-  return [
-    jobs.promotionCheck(context),
-    jobs.validate(context),
-    jobs.validateDns(context),
-    ...jobs.prepareBackend(context),
-    jobs.plan(context),
-    jobs.apply(context),
-    jobs.kubeoneApply(context),
-    jobs.kkpDeploy(context),
-    jobs.fluxSourceUpdate(context),
+    ...shape.beforeFluxBootstrap(context),
     jobs.fluxBootstrap(context),
     jobs.dnsUpdate(context),
     ...jobs.planNext(context),

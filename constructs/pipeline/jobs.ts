@@ -22,13 +22,32 @@ export interface Shape {
   readonly changeAware: boolean;
   /** What flux-bootstrap waits for. */
   readonly fluxBootstrapAfter: readonly JobId[];
+  /** Jobs before the chain. */
+  readonly first: (context: JobContext) => Job[];
+  /** Jobs between kkp-deploy and flux-bootstrap. */
+  readonly beforeFluxBootstrap: (context: JobContext) => Job[];
 }
 
-export const FIRST_ENVIRONMENT: Shape = { triggers: (first) => first, gate: [], changeAware: true, fluxBootstrapAfter: ["kkp-deploy"] };
+export const FIRST_ENVIRONMENT: Shape = {
+  triggers: (first) => first,
+  gate: [],
+  changeAware: true,
+  fluxBootstrapAfter: ["kkp-deploy"],
+  first: () => [],
+  beforeFluxBootstrap: () => [],
+};
 
 /** A later environment deploys the whole chain for exactly the tagged commit, once `previous` runs it healthily. */
 export function laterEnvironment(previous: EnvironmentConfig): Shape & { readonly previous: EnvironmentConfig } {
-  return { triggers: () => ["deploy-tag"], gate: ["promotion-check"], changeAware: false, fluxBootstrapAfter: ["flux-source-update"], previous };
+  return {
+    triggers: () => ["deploy-tag"],
+    gate: ["promotion-check"],
+    changeAware: false,
+    fluxBootstrapAfter: ["flux-source-update"],
+    first: (context) => [promotionCheck(context)],
+    beforeFluxBootstrap: (context) => [fluxSourceUpdate(context)],
+    previous,
+  };
 }
 
 export interface JobContext {
