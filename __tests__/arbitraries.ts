@@ -31,7 +31,7 @@ export const validConfig = fc
     monitoring: fc.boolean(),
     logging: fc.boolean(),
     alerting: fc.boolean(),
-    kubernetes: fc.constantFrom("1.31.12", "1.32.9", "1.33.4"),
+    kubernetes: fc.constantFrom("1.34.11", "1.35.8", "1.36.4"),
   })
   .map((v) => {
     const data = parse(v.gcp ? gcpExampleText : exampleText);

@@ -26,9 +26,9 @@ describe("GitHub CI stack", () => {
 
   const allSecrets = (stack: typeof ci) => [...resources(stack, "github_actions_secret"), ...resources(stack, "github_actions_environment_secret")];
 
+  // KKP 2.31's dashboard logs in with the issuer client: no dashboard client secret.
   const GENERATED = [
     "KKP_ADMIN_PASSWORD_HASH",
-    "KKP_DASHBOARD_CLIENT_SECRET",
     "KKP_GRAFANA_CLIENT_SECRET",
     "KKP_ISSUER_CLIENT_SECRET",
     "KKP_ISSUER_COOKIE_KEY",
@@ -60,7 +60,7 @@ describe("GitHub CI stack", () => {
 
   test("generates KKP's secrets per environment with Terraform: alphanumeric passwords, a UUID, the admin password's bcrypt hash", () => {
     const value = (name: string) => allSecrets(ci).find((s) => s.secret_name === name).plaintext_value;
-    for (const name of ["KKP_DASHBOARD_CLIENT_SECRET", "KKP_GRAFANA_CLIENT_SECRET", "KKP_ISSUER_CLIENT_SECRET", "KKP_ISSUER_COOKIE_KEY", "KKP_SERVICE_ACCOUNT_KEY"]) {
+    for (const name of ["KKP_GRAFANA_CLIENT_SECRET", "KKP_ISSUER_CLIENT_SECRET", "KKP_ISSUER_COOKIE_KEY", "KKP_SERVICE_ACCOUNT_KEY"]) {
       expect(value(name)).toMatch(new RegExp(`^\\$\\{random_password\\.generated-secrets_prod-${name}_\\w+\\.result\\}$`));
     }
     expect(value("KKP_TELEMETRY_UUID")).toMatch(/^\$\{random_uuid\.\S+\.result\}$/);

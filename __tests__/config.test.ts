@@ -21,7 +21,9 @@ describe("configuration defaults", () => {
 
   test("Kubernetes version, project and optional components default sensibly", () => {
     const config = configFrom((c) => delete c.kkp.monitoring);
-    expect(config.kubernetes.version).toBe("1.32.9");
+    expect(config.kubernetes.version).toBe("1.36.4");
+    // kubectl of the cluster's own release unless set.
+    expect(config.pipeline.tools.kubectl).toBe("v1.36.4");
     expect(config.kkp).toMatchObject({ project: "kkp", monitoring: false, logging: false, alerting: false });
   });
 
@@ -173,7 +175,7 @@ describe("bad configuration", () => {
 
   test("fails on a malformed tool version", () => {
     expect(configErrorFor((c) => (c.pipeline = { tools: { kubeone: "latest" } }))).toContain(
-      'pipeline.tools.kubeone: must be a version such as 1.11.2 (got "latest")',
+      'pipeline.tools.kubeone: must be a version such as 1.14.2 (got "latest")',
     );
   });
 
@@ -191,8 +193,8 @@ describe("bad configuration", () => {
   });
 
   test("fails on a Kubernetes version that is not a plain patch release", () => {
-    expect(configErrorFor((c) => (c.kubernetes = { version: "v1.32.9" }))).toContain(
-      'kubernetes.version: must be a Kubernetes patch release such as 1.32.9 (no leading v) (got "v1.32.9")',
+    expect(configErrorFor((c) => (c.kubernetes = { version: "v1.36.4" }))).toContain(
+      'kubernetes.version: must be a Kubernetes patch release such as 1.36.4 (no leading v) (got "v1.36.4")',
     );
   });
 

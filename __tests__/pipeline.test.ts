@@ -157,11 +157,38 @@ describe("the GitHub Actions workflow", () => {
     expect(run).toContain('kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass aws');
   });
 
-  test("points DNS at the LoadBalancer addresses read from the cluster", () => {
+  test("points DNS at the Gateway's address (KKP 2.31) and nodeport-proxy, read from the cluster", () => {
     const run = workflow.jobs["dns-update"].steps.map((s: any) => s.run ?? "").join("\n");
-    expect(run).toContain("-n nginx-ingress-controller get service nginx-ingress-controller");
+    expect(run).toContain("ingress_target=$(kubectl -n kubermatic get gateway kubermatic -o jsonpath='{.status.addresses[0].value}' 2>/dev/null || true)");
+    expect(run).not.toContain("nginx");
     expect(run).toContain("-n kubermatic get service nodeport-proxy");
     expect(run).toContain('apply -input=false -lock-timeout=5m -auto-approve -var "ingress_target=$ingress_target" -var "nodeport_proxy_target=$nodeport_proxy_target"');
+  });
+
+  test("before 2.31 (an installation stepping through 2.29 and 2.30), DNS points at nginx-ingress-controller", () => {
+    const older = workflowOf((c) => {
+      c.kubernetes = { version: "1.35.8" };
+      c.pipeline = { tools: { kubermatic: "v2.30.6", kubeone: "1.13.7", flux: "2.8.8", helm: "v3.21.4" } };
+    });
+    const run = older.jobs["dns-update"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toContain("-n nginx-ingress-controller get service nginx-ingress-controller -o jsonpath=");
+    expect(run).not.toContain("get gateway");
+    expect(older.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n")).not.toContain("ingress-cutover");
+  });
+
+  test("guards each upgrade before it changes anything: Kubernetes before kubeone apply, KKP before the installer", () => {
+    const kubeone = workflow.jobs["kubeone-apply"].steps.map((s: any) => s.run ?? "");
+    const guard = kubeone.indexOf("npx tsx scripts/upgrade-guard.ts kubernetes 1.36.4 tf.json");
+    expect(guard).toBeGreaterThan(kubeone.findIndex((r: string) => r.includes("output -json > tf.json")));
+    expect(guard).toBeLessThan(kubeone.findIndex((r: string) => r.includes("kubeone apply")));
+    const kkp = workflow.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "");
+    const kkpGuard = kkp.indexOf("npx tsx scripts/upgrade-guard.ts kkp v2.31.0");
+    expect(kkpGuard).toBeGreaterThan(kkp.findIndex((r: string) => r.includes("kubeone kubeconfig")));
+    expect(kkpGuard).toBeLessThan(kkp.findIndex((r: string) => r.includes("kubermatic-installer deploy")));
+    // The staged move off nginx-ingress decides the installer's flags from what runs.
+    const installer = kkp.find((r: string) => r.includes("kubermatic-installer deploy"));
+    expect(installer).toContain('cutover="$(npx tsx scripts/upgrade-guard.ts ingress-cutover kkp.example.com)"');
+    expect(installer).toContain('--kubeconfig "$KUBECONFIG" ${cutover:+"$cutover"}');
   });
 
   test("bootstraps Flux on GitHub for the environment's path, unless it already is", () => {
@@ -173,10 +200,10 @@ describe("the GitHub Actions workflow", () => {
   });
 
   test("installs the tool versions pinned in the config, with caching", () => {
-    const custom = workflowOf((c) => (c.pipeline = { tools: { kubeone: "1.10.0", terraform: "1.10.5" } }));
+    const custom = workflowOf((c) => (c.pipeline = { tools: { kubeone: "1.14.0", terraform: "1.10.5" } }));
     const steps = custom.jobs["kubeone-apply"].steps;
-    expect(steps.find((s: any) => s.name === "Install tools").run).toContain("bash scripts/install-tools.sh kubeone=1.10.0");
-    expect(steps.find((s: any) => s.name === "Cache tools").with.key).toContain("kubeone=1.10.0");
+    expect(steps.find((s: any) => s.name === "Install tools").run).toContain("bash scripts/install-tools.sh kubeone=1.14.0");
+    expect(steps.find((s: any) => s.name === "Cache tools").with.key).toContain("kubeone=1.14.0");
     expect(custom.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("hashicorp/setup-terraform@")).with.terraform_version).toBe("1.10.5");
     expect(custom.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("actions/setup-node@")).with.cache).toBe("npm");
   });
@@ -267,7 +294,8 @@ describe("workflow hardening", () => {
       workload_identity_provider: "projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
       service_account: "kkp-pipeline@acme-kkp-prod.iam.gserviceaccount.com",
     });
-    expect(gcp.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("--storageclass gce");
+    // The installer knows the provider as gcp (pkg/install/stack/common/storageclass.go); gce is refused.
+    expect(gcp.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("--storageclass gcp ");
   });
 
   test("starts with the generated-file marker", () => {

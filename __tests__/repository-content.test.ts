@@ -148,7 +148,11 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const stack = fluxObjects.find((o) => o.kind === "HelmRelease" && o.metadata.name === "kube-prometheus-stack");
     if (stack) {
       expect(stack.spec.values.alertmanager.enabled).toBe(config.kkp.alerting);
-      expect(stack.spec.values.grafana.ingress.hosts).toEqual([`grafana.${env.domain}`]);
+      // Grafana through KKP's Gateway: an HTTPRoute for its host, from a namespace the Gateway admits; no Ingress.
+      expect(stack.spec.values.grafana.ingress).toEqual({ enabled: false });
+      expect(stack.spec.values.grafana.route.main).toEqual({ enabled: true, hostnames: [`grafana.${env.domain}`], parentRefs: [{ name: "kubermatic", namespace: "kubermatic" }] });
+      const monitoring = fluxObjects.find((o) => o.kind === "Namespace" && o.metadata.name === "monitoring");
+      expect(monitoring.metadata.labels).toEqual({ "kubermatic.io/gateway-access": "true" });
       expect(stack.spec.values.grafana["grafana.ini"]["auth.generic_oauth"].auth_url).toBe(`https://${env.domain}/dex/auth`);
       expect(stack.spec.values.grafana.additionalDataSources !== undefined).toBe(config.kkp.logging);
     }
@@ -156,6 +160,9 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       const source = fluxObjects.find((o) => o.kind === "HelmRepository" && o.metadata.name === release.spec.chart.spec.sourceRef.name);
       expect(source?.metadata.namespace).toBe(release.spec.chart.spec.sourceRef.namespace);
       expect(release.spec.chart.spec.version).toMatch(/^\d+\.\d+\.\d+$/);
+      // Chart upgrades update the CRDs they ship.
+      expect(release.spec.install.crds).toBe("CreateReplace");
+      expect(release.spec.upgrade.crds).toBe("CreateReplace");
     }
   });
 
@@ -170,7 +177,8 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     });
     const provider = config.cloud.provider === "aws" ? "aws" : "gce";
     expect(manifest.cloudProvider).toMatchObject({ [provider]: {}, external: true });
-    if (provider === "gce") expect(manifest.cloudProvider.cloudConfig).toContain("multi-zone = true");
+    // The GCE cloud controller reads `multizone` (cloud-provider-gcp providers/gce/gce.go ConfigGlobal).
+    if (provider === "gce") expect(manifest.cloudProvider.cloudConfig.split("\n")).toEqual(["[global]", "regional = true", "multizone = true", 'token-url = "nil"', ""]);
     // Name, endpoint and hosts come from the cluster stack's outputs (kubeone --tfjson), never from the manifest.
     for (const key of ["name", "apiEndpoint", "controlPlane", "dynamicWorkers"]) expect(manifest).not.toHaveProperty(key);
   });
@@ -179,12 +187,20 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const kkp = parse(files.get(REPOSITORY_PATHS.kkpConfiguration(env.name))!);
     const values = parse(files.get(REPOSITORY_PATHS.kkpValues(env.name))!);
     expect(kkp.metadata).toEqual({ name: "kubermatic", namespace: "kubermatic" });
-    expect(kkp.spec.ingress).toMatchObject({ domain: env.domain, certificateIssuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } });
-    expect(values.dex.ingress.hosts[0].host).toBe(env.domain);
+    // KKP 2.31: no ingress class; the issuer also gives the operator's Gateway its HTTPS listener.
+    expect(kkp.spec.ingress).toEqual({ domain: env.domain, certificateIssuer: { apiGroup: null, kind: "ClusterIssuer", name: "letsencrypt-prod" } });
+    // Dex behind an HTTPRoute on that Gateway, for the same domain; no Ingress.
+    expect(values.httpRoute).toEqual({ gatewayName: "kubermatic", gatewayNamespace: "kubermatic", domain: env.domain, timeout: "3600s" });
+    expect(values.dex.ingress).toEqual({ enabled: false });
+    expect(values.dex.config.issuer).toBe(kkp.spec.auth.tokenIssuer);
+    // The code flow: the dashboard uses the confidential issuer client, whose redirects include the callback.
     const clients = values.dex.config.staticClients;
-    expect(clients.map((c: any) => c.id)).toEqual(["kubermatic", "kubermaticIssuer", ...(config.kkp.monitoring ? ["grafana"] : [])]);
-    expect(clients.find((c: any) => c.id === kkp.spec.auth.issuerClientID).secret).toBe(kkp.spec.auth.issuerClientSecret);
-    expect(clients.find((c: any) => c.id === kkp.spec.auth.clientID)).toBeDefined();
+    expect(clients.map((c: any) => c.id)).toEqual(["kubermaticIssuer", ...(config.kkp.monitoring ? ["grafana"] : [])]);
+    expect(kkp.spec.auth.clientID).toBe(kkp.spec.auth.issuerClientID);
+    const issuerClient = clients.find((c: any) => c.id === kkp.spec.auth.issuerClientID);
+    expect(issuerClient.secret).toBe(kkp.spec.auth.issuerClientSecret);
+    expect(issuerClient.RedirectURIs).toContain(`https://${env.domain}/api/v2/auth/callback`);
+    expect(kkp.spec.featureGates).toBeUndefined();
     expect(values.dex.config.staticPasswords[0].email).toBe(config.kkp.adminEmail);
     expect(values.telemetry.uuid).toBe("${KKP_TELEMETRY_UUID}");
     const issuer = fluxObjects.find((o) => o.kind === "ClusterIssuer");
@@ -257,11 +273,11 @@ describe("filling placeholders (scripts/fill-secrets.ts)", () => {
   });
 
   test("refuses to fill when a secret is unset or empty, naming it and how to provide it", () => {
-    const incomplete: Record<string, string> = { ...secretEnv, KKP_DASHBOARD_CLIENT_SECRET: "" };
+    const incomplete: Record<string, string> = { ...secretEnv, KKP_ISSUER_CLIENT_SECRET: "" };
     delete incomplete.KKP_TELEMETRY_UUID;
     expect(() => fillPlaceholders(values, incomplete, "values.yaml")).toThrow(MissingSecretError);
     expect(() => fillPlaceholders(values, incomplete, "values.yaml")).toThrow(
-      /^values\.yaml needs KKP_DASHBOARD_CLIENT_SECRET, KKP_TELEMETRY_UUID, which are not set\. .*apply it/,
+      /^values\.yaml needs KKP_ISSUER_CLIENT_SECRET, KKP_TELEMETRY_UUID, which are not set\. .*apply it/,
     );
   });
 

@@ -18,7 +18,7 @@ export function repositoryFiles(installation: Installation): ReadonlyMap<string,
   const files = new Map<string, string>(ci.pipelineFiles(pipelinesOf(installation), header));
   files.set(REPOSITORY_PATHS.kubeoneManifest, renderYaml(header, [kubeoneManifest(config, cloud)]));
   for (const env of config.environments) {
-    files.set(REPOSITORY_PATHS.kkpConfiguration(env.name), renderYaml(header, [kubermaticConfiguration(env)]));
+    files.set(REPOSITORY_PATHS.kkpConfiguration(env.name), renderYaml(header, [kubermaticConfiguration(config, env)]));
     files.set(REPOSITORY_PATHS.kkpValues(env.name), renderYaml(header, [kubermaticValues(config, env)]));
     for (const file of fluxTree(config, env, { cloud, gitHost: ci })) files.set(file.path, renderYaml(header, file.objects));
   }

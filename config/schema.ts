@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { BUILT_IN, ciModule, cloudModule, type CiSection, type CloudSection, type Registry } from "./registry";
-import { checkEnvironmentsAndComponents, checkMachinesAndAccess, settingsShape, type ParsedSettings } from "./settings/schema";
+import { checkCompatibility } from "./settings/compatibility";
+import { checkEnvironmentsAndComponents, checkMachinesAndAccess, kubectlVersion, settingsShape, type ParsedSettings } from "./settings/schema";
 
 type Options = readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]];
 
@@ -42,6 +43,9 @@ export function configSchemaFor(registry: Registry) {
         });
       }
       checkEnvironmentsAndComponents(config, ctx);
+      const tools = config.pipeline.tools;
+      const versions = { ...tools, kubernetes: config.kubernetes.version, kubectl: kubectlVersion(tools, config.kubernetes.version) };
+      for (const issue of checkCompatibility(versions)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
     })
     .describe("Configuration of a KKP installation managed by kkp-gitops.");
 }

@@ -28,7 +28,7 @@ export class DnsStack extends TerraformStack {
         new TerraformVariable(this, variable.name, {
           type: "string",
           nullable: false,
-          description: `External address (host name or IP) of the LoadBalancer service ${variable.service}`,
+          description: variable.description,
           validation: [{ condition: `\${length(var.${variable.name}) > 0}`, errorMessage: `${variable.name} must not be empty.` }],
         }).stringValue,
       ]),

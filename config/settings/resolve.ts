@@ -4,7 +4,7 @@
  * cloud or the CI system comes in as `ResolveFacts`, from the configured targets.
  */
 import { createHash } from "node:crypto";
-import { environmentDomain, type ParsedSettings } from "./schema";
+import { environmentDomain, kubectlVersion, type ParsedSettings } from "./schema";
 
 /** One infrastructure environment, fully resolved. */
 export interface EnvironmentConfig {
@@ -36,7 +36,8 @@ export interface TargetSection {
  * sections only as a provider name; a target reads its own settings, handed to it by the registry.
  */
 export interface KkpConfig<Cloud extends TargetSection = TargetSection, Ci extends TargetSection = TargetSection>
-  extends Omit<ParsedSettings, "environments" | "state" | "controlPlane" | "bastion" | "workers" | "kkp"> {
+  extends Omit<ParsedSettings, "environments" | "state" | "controlPlane" | "bastion" | "workers" | "kkp" | "pipeline"> {
+  readonly pipeline: ParsedSettings["pipeline"] & { readonly tools: ParsedSettings["pipeline"]["tools"] & { readonly kubectl: string } };
   readonly cloud: Cloud;
   readonly ci: Ci;
   readonly kkp: ParsedSettings["kkp"] & { readonly project: string };
@@ -74,6 +75,7 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
   const sizes = facts.machineDefaults;
   return {
     ...parsed,
+    pipeline: { ...parsed.pipeline, tools: { ...parsed.pipeline.tools, kubectl: kubectlVersion(parsed.pipeline.tools, parsed.kubernetes.version) } },
     kkp: { ...parsed.kkp, project: parsed.kkp.project ?? parsed.name },
     state: { ...parsed.state, bucketName: parsed.state.bucketName ?? defaultBucketName(parsed.name, facts) },
     controlPlane: { ...parsed.controlPlane, machineType: parsed.controlPlane.machineType ?? sizes.controlPlane },

@@ -33,19 +33,27 @@ const VERSION = /^v?\d+\.\d+(\.\d+)?$/;
 const version = (example: string, fallback: string, what: string) =>
   z.string().regex(VERSION, { error: `must be a version such as ${example}` }).default(fallback).describe(`${what}. @default ${fallback}`);
 
-/** Tool versions the pipeline installs; pinned here so a pipeline run is reproducible. */
+/**
+ * Tool versions the pipeline installs, the newest patch of each supported line (read from the upstream repositories;
+ * config/settings/compatibility.ts says which Kubernetes minors each line supports). kubectl is not here: it
+ * follows kubernetes.version unless set.
+ */
 export const DEFAULT_TOOLS = {
-  terraform: "1.11.4",
-  node: "20",
-  kubeone: "1.11.2",
-  kubermatic: "v2.28.3",
-  kubectl: "v1.32.9",
-  helm: "v3.17.3",
-  flux: "2.6.4",
+  terraform: "1.15.9",
+  node: "24",
+  kubeone: "1.14.2",
+  kubermatic: "v2.31.0",
+  helm: "v4.2.4",
+  flux: "2.9.4",
 } as const;
 
-/** A release KubeOne 1.11 and KKP 2.28 both support for the master cluster. */
-export const DEFAULT_KUBERNETES_VERSION = "1.32.9";
+/** The newest Kubernetes 1.36 patch; KubeOne 1.14, KKP 2.31, Flux 2.9 and Helm 4.2 all support 1.36. */
+export const DEFAULT_KUBERNETES_VERSION = "1.36.4";
+
+/** kubectl of the cluster's own release, unless pipeline.tools.kubectl names one. */
+export function kubectlVersion(tools: { readonly kubectl?: string }, kubernetesVersion: string): string {
+  return tools.kubectl ?? `v${kubernetesVersion}`;
+}
 
 const pipelineSchema = z
   .strictObject({
@@ -56,13 +64,22 @@ const pipelineSchema = z
     runner: z.string().min(1).default("ubuntu-latest").describe("Runner label the jobs run on. @default ubuntu-latest"),
     tools: z
       .strictObject({
-        terraform: version("1.11.4", DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
-        node: z.string().regex(/^\d+$/, { error: "must be a Node.js major version such as 20" }).default(DEFAULT_TOOLS.node).describe(`Node.js major version. @default ${DEFAULT_TOOLS.node}`),
-        kubeone: version("1.11.2", DEFAULT_TOOLS.kubeone, "KubeOne"),
-        kubermatic: version("v2.28.3", DEFAULT_TOOLS.kubermatic, "KKP release of kubermatic-installer"),
-        kubectl: version("v1.32.9", DEFAULT_TOOLS.kubectl, "kubectl"),
-        helm: version("v3.17.3", DEFAULT_TOOLS.helm, "Helm"),
-        flux: version("2.6.4", DEFAULT_TOOLS.flux, "Flux CLI"),
+        terraform: version("1.15.9", DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
+        node: z
+          .string()
+          .regex(/^\d+$/, { error: "must be a Node.js major version such as 24" })
+          .refine((major) => Number(major) >= 22, { error: "must be 22 or newer: Node.js 20 reached its end of life on 2026-04-30" })
+          .default(DEFAULT_TOOLS.node)
+          .describe(`Node.js major version of the pipeline's jobs and images. @default ${DEFAULT_TOOLS.node}`),
+        kubeone: version("1.14.2", DEFAULT_TOOLS.kubeone, "KubeOne"),
+        kubermatic: version("v2.31.0", DEFAULT_TOOLS.kubermatic, "KKP release of kubermatic-installer"),
+        kubectl: z
+          .string()
+          .regex(VERSION, { error: "must be a version such as v1.36.4" })
+          .optional()
+          .describe("kubectl. @default v<kubernetes.version>"),
+        helm: version("v4.2.4", DEFAULT_TOOLS.helm, "Helm"),
+        flux: version("2.9.4", DEFAULT_TOOLS.flux, "Flux CLI"),
       })
       .default(DEFAULT_TOOLS)
       .describe("Tool versions installed by the pipeline."),
@@ -93,7 +110,7 @@ export const settingsShape = {
       .strictObject({
         version: z
           .string()
-          .regex(/^1\.\d{2}\.\d{1,2}$/, { error: "must be a Kubernetes patch release such as 1.32.9 (no leading v)" })
+          .regex(/^1\.\d{2}\.\d{1,2}$/, { error: "must be a Kubernetes patch release such as 1.36.4 (no leading v)" })
           .default(DEFAULT_KUBERNETES_VERSION)
           .describe(`Kubernetes version KubeOne installs on the KKP master cluster. @default ${DEFAULT_KUBERNETES_VERSION}`),
       })

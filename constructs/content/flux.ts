@@ -18,7 +18,7 @@
 import { fluxBranch, fluxKustomizationName, REPOSITORY_PATHS } from "../core/names";
 import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
 import { FLUX_PARTS, fluxParts, type FluxPart } from "./flux-parts";
-import { CLUSTER_ISSUER, DEX_CLIENTS, grafanaHost } from "./kubermatic";
+import { CLUSTER_ISSUER, DEX_CLIENTS, GATEWAY_ACCESS_LABEL, gatewayApi, grafanaHost, KKP_GATEWAY } from "./kubermatic";
 import type { CloudContent, GitHost } from "./targets";
 import type { Manifest } from "./yaml";
 
@@ -32,11 +32,15 @@ const FLUX_NAMESPACE = "flux-system";
 /** The Secret (namespace flux-system) with the token Flux reports commit statuses and dispatches with; the pipeline writes it. */
 export const NOTIFICATION_TOKEN_SECRET = "flux-notifications";
 
-/** Helm charts the optional components install, pinned for reproducible deliveries. */
+/**
+ * Helm charts the optional components install, pinned for reproducible deliveries: the newest release of each in its
+ * repository's index. Loki moved to grafana-community (the grafana repository's index stops at loki 7.3.0); Alloy
+ * stays in grafana's.
+ */
 export const CHARTS = {
-  kubePrometheusStack: { repository: "prometheus-community", url: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "75.15.0" },
-  loki: { repository: "grafana", url: "https://grafana.github.io/helm-charts", chart: "loki", version: "6.30.1" },
-  alloy: { repository: "grafana", url: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.5.1" },
+  kubePrometheusStack: { repository: "prometheus-community", url: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
+  loki: { repository: "grafana-community", url: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },
+  alloy: { repository: "grafana", url: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
 } as const;
 type Chart = (typeof CHARTS)[keyof typeof CHARTS];
 
@@ -74,7 +78,10 @@ const PART_CONTENT: Readonly<Record<FluxPart, (config: KkpConfig, env: Environme
       { name: "preset.yaml", objects: [preset(config, cloud)] },
     ],
   }),
-  monitoring: (config, env) => ({ files: [{ name: "kube-prometheus-stack.yaml", objects: [namespace("monitoring"), kubePrometheusStack(config, env)] }] }),
+  monitoring: (config, env) => ({
+    // Grafana's HTTPRoute attaches to KKP's Gateway only from a namespace carrying the access label.
+    files: [{ name: "kube-prometheus-stack.yaml", objects: [namespace("monitoring", gatewayApi(config) ? GATEWAY_ACCESS_LABEL : undefined), kubePrometheusStack(config, env)] }],
+  }),
   logging: () => ({ files: [{ name: "loki.yaml", objects: [namespace("logging"), loki(), alloy()] }] }),
 };
 
@@ -124,8 +131,8 @@ function kustomize(resources: readonly string[]): Manifest {
   return { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
 }
 
-function namespace(name: string): Manifest {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name } };
+function namespace(name: string, labels?: Readonly<Record<string, string>>): Manifest {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels ? { labels } : {}) } };
 }
 
 function fluxKustomization(env: EnvironmentConfig, part: Part, root: string, source: string): Manifest {
@@ -204,8 +211,9 @@ function helmRelease(chart: Chart, name: string, namespace: string, values: Reco
     spec: {
       interval: "30m",
       chart: { spec: { chart: chart.chart, version: chart.version, sourceRef: { kind: "HelmRepository", name: chart.repository, namespace: FLUX_NAMESPACE } } },
-      install: { remediation: { retries: 3 } },
-      upgrade: { remediation: { retries: 3, strategy: "rollback" } },
+      // CreateReplace: a chart upgrade also updates the CRDs it ships (Flux's default skips them on upgrade).
+      install: { crds: "CreateReplace", remediation: { retries: 3 } },
+      upgrade: { crds: "CreateReplace", remediation: { retries: 3, strategy: "rollback" } },
       values,
     },
   };
@@ -221,7 +229,12 @@ function clusterIssuer(config: KkpConfig): Manifest {
         email: config.kkp.adminEmail,
         server: "https://acme-v02.api.letsencrypt.org/directory",
         privateKeySecretRef: { name: `${CLUSTER_ISSUER}-acme-account-key` },
-        solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        // HTTP-01 through KKP's Gateway from 2.31 (cert-manager's solver HTTPRoute), through nginx-ingress before.
+        solvers: [
+          gatewayApi(config)
+            ? { http01: { gatewayHTTPRoute: { parentRefs: [{ kind: "Gateway", name: KKP_GATEWAY.name, namespace: KKP_GATEWAY.namespace }] } } }
+            : { http01: { ingress: { ingressClassName: "nginx" } } },
+        ],
       },
     },
   };
@@ -265,13 +278,16 @@ function preset(config: KkpConfig, cloud: CloudContent): Manifest {
   };
 }
 
-function ingress(host: string, secretName: string) {
+/**
+ * How Grafana is reached. From KKP 2.31: an HTTPRoute on KKP's Gateway, with no section name, so KKP's
+ * HTTPRoute-Gateway sync adds an HTTPS listener for its host and cert-manager its certificate. Before: an nginx Ingress.
+ */
+function grafanaExposure(config: KkpConfig, host: string): Record<string, unknown> {
+  if (gatewayApi(config)) {
+    return { ingress: { enabled: false }, route: { main: { enabled: true, hostnames: [host], parentRefs: [{ name: KKP_GATEWAY.name, namespace: KKP_GATEWAY.namespace }] } } };
+  }
   return {
-    enabled: true,
-    ingressClassName: "nginx",
-    annotations: { "cert-manager.io/cluster-issuer": CLUSTER_ISSUER },
-    hosts: [host],
-    tls: [{ secretName, hosts: [host] }],
+    ingress: { enabled: true, ingressClassName: "nginx", annotations: { "cert-manager.io/cluster-issuer": CLUSTER_ISSUER }, hosts: [host], tls: [{ secretName: "grafana-tls", hosts: [host] }] },
   };
 }
 
@@ -291,7 +307,7 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
       },
     },
     grafana: {
-      ingress: ingress(host, "grafana-tls"),
+      ...grafanaExposure(config, host),
       // GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET, written by kkp-deploy from a CI secret.
       envFromSecret: GRAFANA_OAUTH_SECRET,
       "grafana.ini": {
@@ -320,7 +336,8 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
 
 function loki(): Manifest {
   return helmRelease(CHARTS.loki, "loki", "logging", {
-    deploymentMode: "SingleBinary",
+    // One Loki process on filesystem storage ("Monolithic", formerly "SingleBinary").
+    deploymentMode: "Monolithic",
     loki: {
       auth_enabled: false,
       commonConfig: { replication_factor: 1 },

@@ -7,7 +7,7 @@ import type { KkpConfig } from "../../config/settings/resolve";
 import type { CloudContent } from "./targets";
 import type { Manifest } from "./yaml";
 
-/** The newest API version KubeOne 1.10 and 1.11 accept (v1beta3 exists in the code but is not enabled). */
+/** The newest API version KubeOne accepts up to 1.14 (v1beta3 exists in the code but config.go AllowedAPIs does not enable it). */
 export const KUBEONE_API_VERSION = "kubeone.k8c.io/v1beta2";
 
 export function kubeoneManifest(config: KkpConfig, cloud: CloudContent): Manifest {
@@ -28,7 +28,7 @@ export function kubeoneManifest(config: KkpConfig, cloud: CloudContent): Manifes
     operatingSystemManager: { deploy: true },
     addons: {
       enable: true,
-      // The default StorageClass KKP's installer (--storageclass aws|gce) and its etcd and Prometheus volumes use.
+      // The default StorageClass KKP's installer (--storageclass aws|gcp) and its etcd and Prometheus volumes use.
       addons: [{ name: "default-storage-class" }],
     },
   };

@@ -1,22 +1,38 @@
 /**
- * The KKP installer's input (`kubermatic/<env>/kubermatic.yaml` and `values.yaml`) for KKP 2.28 CE.
+ * The KKP installer's input (`kubermatic/<env>/kubermatic.yaml` and `values.yaml`) for KKP CE: from 2.31 on through
+ * Gateway API (the operator's Gateway `kubermatic/kubermatic`, Dex behind an HTTPRoute, the dashboard on the OAuth code
+ * flow with the issuer client), before 2.31 through nginx-ingress, so an installation can step through 2.29 and 2.30.
  * Every secret is a `${NAME}` placeholder for a CI secret the CI stack generates; kkp-deploy fills them in a
  * private temp directory right before `kubermatic-installer deploy`, so no committed file holds one.
  */
 import { createHash } from "node:crypto";
 import type { Secret } from "../core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, placeholder } from "../core/secrets";
+import { usesGatewayApi } from "../../config/settings/compatibility";
 import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
 import type { Manifest } from "./yaml";
 
 /** The cert-manager ClusterIssuer the Flux tree creates and every KKP ingress uses. */
 export const CLUSTER_ISSUER = "letsencrypt-prod";
-/** The Dex client IDs KKP's API and dashboard expect. */
+/** The Dex client IDs KKP's API and dashboard expect; from 2.31 the dashboard logs in with the issuer client. */
 export const DEX_CLIENTS = { dashboard: "kubermatic", issuer: "kubermaticIssuer", grafana: "grafana" } as const;
+
+/**
+ * The Gateway the KKP 2.31 operator creates (pkg/defaulting/configuration.go DefaultGatewayName, in the KKP
+ * namespace): its listeners admit routes only from namespaces carrying the access label.
+ */
+export const KKP_GATEWAY = { name: "kubermatic", namespace: "kubermatic" } as const;
+export const GATEWAY_ACCESS_LABEL = { "kubermatic.io/gateway-access": "true" } as const;
+
+/** Whether this installation's KKP release is served through Gateway API (2.31 on) rather than nginx-ingress. */
+export function gatewayApi(config: KkpConfig): boolean {
+  return usesGatewayApi(config.pipeline.tools.kubermatic);
+}
 
 /** Every CI secret the installer's input refers to: the step that fills the placeholders receives exactly these. */
 export function installerSecrets(config: KkpConfig): Secret[] {
-  return [...Object.values(KKP_SECRETS), ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : [])];
+  const kkp = Object.values(KKP_SECRETS).filter((secret) => !gatewayApi(config) || secret !== KKP_SECRETS.dashboardClientSecret);
+  return [...kkp, ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : [])];
 }
 
 /** Grafana's address when monitoring is on; covered by the `*.<domain>` record. */
@@ -24,21 +40,21 @@ export function grafanaHost(env: EnvironmentConfig): string {
   return `grafana.${env.domain}`;
 }
 
-export function kubermaticConfiguration(env: EnvironmentConfig): Manifest {
+export function kubermaticConfiguration(config: KkpConfig, env: EnvironmentConfig): Manifest {
   const url = `https://${env.domain}`;
+  const gateway = gatewayApi(config);
+  const certificateIssuer = { apiGroup: null, kind: "ClusterIssuer", name: CLUSTER_ISSUER };
   return {
     apiVersion: "kubermatic.k8c.io/v1",
     kind: "KubermaticConfiguration",
     // The installer accepts no other name or namespace.
     metadata: { name: "kubermatic", namespace: "kubermatic" },
     spec: {
-      ingress: {
-        domain: env.domain,
-        className: "nginx",
-        certificateIssuer: { apiGroup: null, kind: "ClusterIssuer", name: CLUSTER_ISSUER },
-      },
+      // With 2.31 the issuer also makes the operator's Gateway listen on HTTPS for the domain (secret kubermatic-tls).
+      ingress: gateway ? { domain: env.domain, certificateIssuer } : { domain: env.domain, className: "nginx", certificateIssuer },
       auth: {
-        clientID: DEX_CLIENTS.dashboard,
+        // 2.31's code flow: the dashboard logs in with the confidential issuer client, so both IDs are the same.
+        clientID: gateway ? DEX_CLIENTS.issuer : DEX_CLIENTS.dashboard,
         issuerClientID: DEX_CLIENTS.issuer,
         tokenIssuer: `${url}/dex`,
         issuerRedirectURL: `${url}/api/v1/kubeconfig`,
@@ -48,8 +64,8 @@ export function kubermaticConfiguration(env: EnvironmentConfig): Manifest {
         issuerCookieKey: placeholder(KKP_SECRETS.issuerCookieKey),
         serviceAccountKey: placeholder(KKP_SECRETS.serviceAccountKey),
       },
-      // Users download kubeconfigs that log in through Dex (uses issuerClientSecret and issuerCookieKey).
-      featureGates: { OIDCKubeCfgEndpoint: true },
+      // Before 2.31, users download kubeconfigs that log in through Dex only with this gate; 2.31 always offers them.
+      ...(gateway ? {} : { featureGates: { OIDCKubeCfgEndpoint: true } }),
     },
   };
 }
@@ -62,31 +78,37 @@ function adminUserId(email: string): string {
 
 export function kubermaticValues(config: KkpConfig, env: EnvironmentConfig): Manifest {
   const url = `https://${env.domain}`;
+  const gateway = gatewayApi(config);
+  const issuerRedirects = [`${url}/api/v1/kubeconfig`, `${url}/api/v2/kubeconfig/secret`, `${url}/api/v2/dashboard/login`];
   const clients = [
-    { id: DEX_CLIENTS.dashboard, name: "Kubermatic", secret: placeholder(KKP_SECRETS.dashboardClientSecret), RedirectURIs: [url, `${url}/projects`] },
+    // 2.31 retired the dashboard's public client: the dashboard uses the issuer client's code flow.
+    ...(gateway ? [] : [{ id: DEX_CLIENTS.dashboard, name: "Kubermatic", secret: placeholder(KKP_SECRETS.dashboardClientSecret), RedirectURIs: [url, `${url}/projects`] }]),
     {
       id: DEX_CLIENTS.issuer,
       name: "Kubermatic OIDC Issuer",
       // Must equal spec.auth.issuerClientSecret: both are the same CI secret.
       secret: placeholder(KKP_SECRETS.issuerClientSecret),
-      RedirectURIs: [`${url}/api/v1/kubeconfig`, `${url}/api/v2/kubeconfig/secret`, `${url}/api/v2/dashboard/login`],
+      RedirectURIs: gateway ? [...issuerRedirects, `${url}/api/v2/auth/callback`] : issuerRedirects,
     },
     ...(config.kkp.monitoring
       ? [{ id: DEX_CLIENTS.grafana, name: "Grafana", secret: placeholder(GRAFANA_CLIENT_SECRET), RedirectURIs: [`https://${grafanaHost(env)}/login/generic_oauth`] }]
       : []),
   ];
+  const nginxIngress = {
+    enabled: true,
+    className: "nginx",
+    annotations: {
+      "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
+      "nginx.ingress.kubernetes.io/proxy-buffer-size": "128k",
+    },
+    hosts: [{ host: env.domain, paths: [{ path: "/dex", pathType: "ImplementationSpecific" }] }],
+    tls: [{ secretName: "dex-tls", hosts: [env.domain] }],
+  };
   return {
+    // 2.31: the Dex chart's HTTPRoute on the operator's Gateway; nothing defaults its domain.
+    ...(gateway ? { httpRoute: { gatewayName: KKP_GATEWAY.name, gatewayNamespace: KKP_GATEWAY.namespace, domain: env.domain, timeout: "3600s" } } : {}),
     dex: {
-      ingress: {
-        enabled: true,
-        className: "nginx",
-        annotations: {
-          "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
-          "nginx.ingress.kubernetes.io/proxy-buffer-size": "128k",
-        },
-        hosts: [{ host: env.domain, paths: [{ path: "/dex", pathType: "ImplementationSpecific" }] }],
-        tls: [{ secretName: "dex-tls", hosts: [env.domain] }],
-      },
+      ingress: gateway ? { enabled: false } : nginxIngress,
       config: {
         issuer: `${url}/dex`,
         oauth2: { skipApprovalScreen: true, responseTypes: ["code", "token", "id_token"] },

@@ -70,16 +70,19 @@ export const REPOSITORY_PATHS = {
   fluxCluster: (env: string) => `flux/clusters/${env}`,
 };
 
-/** Which KKP LoadBalancer service a DNS record points at; its address is known only after KKP is installed. */
+/** Which KKP LoadBalancer a DNS record points at; its address is known only after KKP is installed. */
 export type DnsTargetService = "ingress" | "nodeportProxy";
 
 /**
- * Terraform variables of the DNS stack carrying the addresses of KKP's LoadBalancer services. They exist only once
- * KKP is installed, so `dns-update` reads them from the cluster and passes them in (`-var ingress_target=...`).
+ * Terraform variables of the DNS stack carrying the addresses of KKP's LoadBalancers. They exist only once KKP is
+ * installed, so `dns-update` reads them from the cluster and passes them in (`-var ingress_target=...`).
  */
-export const DNS_TARGET_VARIABLES: Record<DnsTargetService, { name: string; service: string }> = {
-  ingress: { name: "ingress_target", service: "nginx-ingress-controller/nginx-ingress-controller" },
-  nodeportProxy: { name: "nodeport_proxy_target", service: "kubermatic/nodeport-proxy" },
+export const DNS_TARGET_VARIABLES: Record<DnsTargetService, { name: string; description: string }> = {
+  ingress: {
+    name: "ingress_target",
+    description: "External address (host name or IP) of KKP's web entry: the LoadBalancer of Gateway kubermatic/kubermatic (KKP 2.31 on), or of nginx-ingress-controller before",
+  },
+  nodeportProxy: { name: "nodeport_proxy_target", description: "External address (host name or IP) of the LoadBalancer service kubermatic/nodeport-proxy" },
 };
 
 /** The marker every generated file starts with. */

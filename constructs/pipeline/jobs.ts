@@ -3,12 +3,12 @@
  * first environment's jobs run on change requests and pushes to main, skipping what a push did not change; a
  * later environment's run on its deploy tags, all of them behind the promotion check.
  */
-import { DNS_TARGET_VARIABLES, fluxBranch, MAIN_BRANCH, REPOSITORY_PATHS, stackDir, stackIds } from "../core/names";
+import { DNS_TARGET_VARIABLES, type DnsTargetService, fluxBranch, MAIN_BRANCH, REPOSITORY_PATHS, stackDir, stackIds } from "../core/names";
 import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
-import { installerSecrets } from "../content/kubermatic";
+import { gatewayApi, installerSecrets, KKP_GATEWAY } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
 import { applySecret, applySecretFromEnv, KKP_CHARTS, KUBECONFIG, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
 
@@ -217,6 +217,10 @@ export function kubeoneApply(context: JobContext): Job {
       synth,
       outputsStep(context.env),
       step(
+        "Refuse an upgrade that skips a Kubernetes minor",
+        `npx tsx scripts/upgrade-guard.ts kubernetes ${context.source.config.kubernetes.version} tf.json`,
+      ),
+      step(
         "kubeone apply",
         [
           'credentials="$(mktemp)"',
@@ -233,6 +237,8 @@ export function kubeoneApply(context: JobContext): Job {
 export function kkpDeploy(context: JobContext): Job {
   const { source, env } = context;
   const { config } = source;
+  const gateway = gatewayApi(config);
+  const installer = `kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass ${source.cloud.storageClass} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`;
   return deployJob(context, {
     id: "kkp-deploy",
     title: "Install KKP",
@@ -245,6 +251,7 @@ export function kkpDeploy(context: JobContext): Job {
     steps: [
       synth,
       ...clusterAccess(env),
+      step("Refuse an upgrade that skips a KKP minor", `npx tsx scripts/upgrade-guard.ts kkp ${config.pipeline.tools.kubermatic}`),
       step(
         "Create the secrets KKP needs",
         [
@@ -264,7 +271,13 @@ export function kkpDeploy(context: JobContext): Job {
           'trap \'rm -rf "$filled"\' EXIT',
           `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kkpConfiguration(env.name)} "$filled/kubermatic.yaml"`,
           `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kkpValues(env.name)} "$filled/values.yaml"`,
-          `kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass ${source.cloud.storageClass} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`,
+          ...(gateway
+            ? [
+                "# An installation moving from nginx-ingress keeps it serving until DNS points at the Gateway, then removes it.",
+                `cutover="$(npx tsx scripts/upgrade-guard.ts ingress-cutover ${env.domain})"`,
+                `${installer} \${cutover:+"$cutover"}`,
+              ]
+            : [installer]),
         ].join("\n"),
         installerSecrets(config),
       ),
@@ -324,22 +337,39 @@ export function dnsUpdate(context: JobContext): Job {
     after: ["flux-bootstrap"],
     tools: ["node", "terraform", "kubeone", "kubectl"],
     sshAgent: true,
-    steps: [synth, ...clusterAccess(context.env), step("Apply the DNS stack", dnsUpdateScript(stackIds.dns(context.env.name)))],
+    steps: [synth, ...clusterAccess(context.env), step("Apply the DNS stack", dnsUpdateScript(stackIds.dns(context.env.name), gatewayApi(context.source.config)))],
   });
 }
 
-/** Waits for both LoadBalancer services to have an address (host name on AWS, IP on GCP), then applies DNS. */
-function dnsUpdateScript(dnsStack: string): string {
-  const lookups = Object.values(DNS_TARGET_VARIABLES).map(({ name, service }) => {
-    const [namespace, svc] = service.split("/");
+const SERVICE_ADDRESS = "-o jsonpath='{.status.loadBalancer.ingress[0].hostname}{.status.loadBalancer.ingress[0].ip}'";
+
+/**
+ * Where each DNS target's address is read. KKP 2.31's entry is the Gateway `kubermatic/kubermatic`: Envoy Gateway
+ * names its LoadBalancer service with a hash, so the address is read from the Gateway's status, as the installer does.
+ */
+export function dnsTargetLookups(gateway: boolean): Record<DnsTargetService, { what: string; command: string }> {
+  return {
+    ingress: gateway
+      ? { what: `Gateway ${KKP_GATEWAY.namespace}/${KKP_GATEWAY.name}`, command: `kubectl -n ${KKP_GATEWAY.namespace} get gateway ${KKP_GATEWAY.name} -o jsonpath='{.status.addresses[0].value}'` }
+      : { what: "service nginx-ingress-controller/nginx-ingress-controller", command: `kubectl -n nginx-ingress-controller get service nginx-ingress-controller ${SERVICE_ADDRESS}` },
+    nodeportProxy: { what: "service kubermatic/nodeport-proxy", command: `kubectl -n kubermatic get service nodeport-proxy ${SERVICE_ADDRESS}` },
+  };
+}
+
+/** Waits for both LoadBalancers to have an address (host name on AWS, IP on GCP), then applies DNS. */
+function dnsUpdateScript(dnsStack: string, gateway: boolean): string {
+  const sources = dnsTargetLookups(gateway);
+  const lookups = (Object.keys(DNS_TARGET_VARIABLES) as DnsTargetService[]).map((target) => {
+    const { name } = DNS_TARGET_VARIABLES[target];
+    const { what, command } = sources[target];
     return [
       `${name}=""`,
       `for attempt in $(seq 120); do`,
-      `  ${name}=$(kubectl -n ${namespace} get service ${svc} -o jsonpath='{.status.loadBalancer.ingress[0].hostname}{.status.loadBalancer.ingress[0].ip}' 2>/dev/null || true)`,
+      `  ${name}=$(${command} 2>/dev/null || true)`,
       `  [ -n "$${name}" ] && break`,
       `  sleep 10`,
       `done`,
-      `[ -n "$${name}" ] || { echo "service ${service} has no external address after 20 minutes" >&2; exit 1; }`,
+      `[ -n "$${name}" ] || { echo "${what} has no external address after 20 minutes" >&2; exit 1; }`,
     ].join("\n");
   });
   const vars = Object.values(DNS_TARGET_VARIABLES)

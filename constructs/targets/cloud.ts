@@ -27,7 +27,7 @@ export interface CloudModule<Section extends TargetSection> {
   /** Where an installation lives in the cloud, e.g. `aws/eu-central-1`: part of the state bucket's identity. */
   location(section: Section): string;
   /** Checks that need settings outside the section, e.g. that OIDC credentials name a pipeline identity. */
-  check(section: Section, config: { readonly pipeline: KkpConfig["pipeline"] }): ConfigIssue[];
+  check(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials"> }): ConfigIssue[];
   /** The target for a resolved configuration; loads the cloud's provider bindings. */
   target(config: KkpConfig, section: Section): CloudTarget;
 }

@@ -13,12 +13,12 @@ import { installSpecs } from "../../pipeline/shell";
 
 /** Every action the workflows use besides the cloud's login action, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
-  checkout: { uses: "actions/checkout", sha: "11bd71901bbe5b1630ceea73d27597364c9af683", version: "v4.2.2" },
-  setupNode: { uses: "actions/setup-node", sha: "1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a", version: "v4.2.0" },
-  cache: { uses: "actions/cache", sha: "1bd1e32a3bdc45362d1e726936510720a7c30a57", version: "v4.2.0" },
-  uploadArtifact: { uses: "actions/upload-artifact", sha: "ea165f8d65b6e75b540449e92b4886f43607fa02", version: "v4.6.2" },
-  downloadArtifact: { uses: "actions/download-artifact", sha: "d3f86a106a0bac45b974a628896c90dbdf5c8093", version: "v4.3.0" },
-  setupTerraform: { uses: "hashicorp/setup-terraform", sha: "b9cd54a3c349d3f38e8881555d616ced269862dd", version: "v3.1.2" },
+  checkout: { uses: "actions/checkout", sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
+  setupNode: { uses: "actions/setup-node", sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
+  cache: { uses: "actions/cache", sha: "27d5ce7f107fe9357f9df03efb73ab90386fccae", version: "v5.0.5" },
+  uploadArtifact: { uses: "actions/upload-artifact", sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", version: "v7.0.0" },
+  downloadArtifact: { uses: "actions/download-artifact", sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", version: "v8.0.1" },
+  setupTerraform: { uses: "hashicorp/setup-terraform", sha: "dfe3c3f87815947d99a8997f908cb6525fc44e9e", version: "v4.0.1" },
 } as const satisfies Record<string, PinnedAction>;
 
 export const WORKFLOW_PATH = ".github/workflows/kkp.yml";

@@ -5,7 +5,7 @@ import { AWS_KEY_SECRETS } from "./secrets";
 import type { AwsCloudSettings } from "./schema";
 
 
-const CONFIGURE_AWS_CREDENTIALS = { uses: "aws-actions/configure-aws-credentials", sha: "ececac1a45f3b08a01d2dd070d28d111c5fe6722", version: "v4.1.0" };
+const CONFIGURE_AWS_CREDENTIALS = { uses: "aws-actions/configure-aws-credentials", sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c", version: "v6.2.3" };
 
 export function awsLogin(settings: AwsCloudSettings, staticKeys: boolean): CloudLogin {
   const region = settings.region;

@@ -1,6 +1,7 @@
 /** Google Cloud as the registry knows it: its configuration section and facts needed before any provider binding loads. */
 import type { CloudModule } from "../../targets/cloud";
 import { gcpCloudSchema, type GcpCloudSettings } from "./schema";
+import { zoneIssues } from "./zones";
 
 type GcpSection = { readonly provider: "gcp"; readonly gcp: GcpCloudSettings };
 
@@ -8,8 +9,9 @@ export const GCP_CLOUD: CloudModule<GcpSection> = {
   schema: gcpCloudSchema,
   machineDefaults: { controlPlane: "e2-standard-2", worker: "e2-standard-4", bastion: "e2-micro" },
   location: (section) => `gcp/${section.gcp.project}/${section.gcp.region}`,
-  check: (section, config) =>
-    config.pipeline.credentials === "oidc" && !section.gcp.pipelineIdentity
+  check: (section, config) => [
+    ...zoneIssues(section.gcp),
+    ...(config.pipeline.credentials === "oidc" && !section.gcp.pipelineIdentity
       ? [
           {
             path: ["gcp", "pipelineIdentity"],
@@ -17,7 +19,8 @@ export const GCP_CLOUD: CloudModule<GcpSection> = {
               "is required for OIDC credentials (pipeline.credentials: oidc); name the workload identity provider and service account, or set pipeline.credentials: static-keys",
           },
         ]
-      : [],
+      : []),
+  ],
   // Loaded on demand: the provider bindings cost a tenth of a second, which an AWS installation need not pay.
   target: (config, section) => new (require("./target") as typeof import("./target")).GcpTarget(config, section.gcp),
 };

@@ -5,7 +5,7 @@ import { GCP_KEY_SECRET } from "./secrets";
 import type { GcpCloudSettings } from "./schema";
 
 
-const GOOGLE_AUTH = { uses: "google-github-actions/auth", sha: "ba79af03959ebeac9769e648f473a284504d9193", version: "v2.1.10" };
+const GOOGLE_AUTH = { uses: "google-github-actions/auth", sha: "7c6bc770dae815cd3e89ee6cdf493a5fab2cc093", version: "v3.0.0" };
 
 export function gcpLogin(settings: GcpCloudSettings, staticKeys: boolean): CloudLogin {
   const identity = settings.pipelineIdentity;

@@ -7,13 +7,9 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
-import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
-import { Fn } from "../../core/cdktf";
 import { Construct } from "constructs";
 import type { GcpCloudSettings } from "./schema";
-
-/** Zones used when the configuration lists none, as in KubeOne's reference layout. */
-export const DEFAULT_ZONE_COUNT = 3;
+import { clusterZones } from "./zones";
 
 export interface GcpNetworkProps {
   readonly clusterName: string;
@@ -32,7 +28,7 @@ export class GcpNetwork extends Construct {
   constructor(scope: Construct, id: string, props: GcpNetworkProps) {
     super(scope, id);
     const { clusterName, settings } = props;
-    this.zones = settings.zones ?? this.lookUpZones(settings.region);
+    this.zones = clusterZones(settings);
 
     const existing = settings.network.existing;
     if (existing) {
@@ -65,22 +61,5 @@ export class GcpNetwork extends Construct {
     this.subnetwork = subnetwork.selfLink;
     this.subnetCidr = settings.network.subnetCidr;
     this.egressCidr = `${natAddress.address}/32`;
-  }
-
-  private lookUpZones(region: string): string[] {
-    const zones = new DataGoogleComputeZones(this, "zones", {
-      region,
-      status: "UP",
-      // element() would wrap around and stack instances in one zone without saying so.
-      lifecycle: {
-        postcondition: [
-          {
-            condition: `\${length(self.names) >= ${DEFAULT_ZONE_COUNT}}`,
-            errorMessage: `Region ${region} has fewer than ${DEFAULT_ZONE_COUNT} zones up; list the ones to use in cloud.gcp.zones.`,
-          },
-        ],
-      },
-    });
-    return Array.from({ length: DEFAULT_ZONE_COUNT }, (_, i) => Fn.element(zones.names, i));
   }
 }

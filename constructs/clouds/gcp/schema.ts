@@ -26,7 +26,7 @@ export const gcpCloudSchema = z
           .min(1)
           .max(6)
           .optional()
-          .describe("Zones to spread the cluster over. @default - the first three zones of the region that are up"),
+          .describe("Zones to spread the cluster over. @default the first three zones of the region"),
         network: z
           .strictObject({
             subnetCidr: ipv4Cidr

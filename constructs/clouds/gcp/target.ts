@@ -13,20 +13,21 @@ import { CloudDnsRecords } from "./dns";
 import { gcpLogin } from "./login";
 import type { GcpCloudSettings } from "./schema";
 import { GcsStateStore } from "./state-store";
+import { clusterZones } from "./zones";
 
 
 /**
  * The GCE cloud controller's configuration for a control plane spread over several zones of a region.
  * `token-url = "nil"` makes it use the node's service account from the metadata server.
  */
-const GCE_CLOUD_CONFIG = ["[global]", "regional = true", "multi-zone = true", 'token-url = "nil"', ""].join("\n");
+const GCE_CLOUD_CONFIG = ["[global]", "regional = true", "multizone = true", 'token-url = "nil"', ""].join("\n");
 
 export class GcpTarget implements CloudTarget {
   readonly id = "gcp";
   readonly stateStore: GcsStateStore;
   readonly login: CloudLogin;
-  /** `kubermatic-installer deploy --storageclass gce`. */
-  readonly storageClass = "gce";
+  /** `kubermatic-installer deploy --storageclass gcp` (pkg/install/stack/common/storageclass.go names no `gce`). */
+  readonly storageClass = "gcp";
   readonly kubeoneCloudProvider: Manifest = { gce: {}, external: true, cloudConfig: GCE_CLOUD_CONFIG };
   readonly seedDatacenters: Manifest;
   readonly presetSecrets = GCP_PRESET_SECRETS;
@@ -46,7 +47,8 @@ export class GcpTarget implements CloudTarget {
           gcp: {
             region,
             regional: true,
-            zoneSuffixes: settings.zones ? settings.zones.map((zone) => zone.slice(region.length + 1)) : ["a", "b", "c"],
+            // The cluster's own zones (zones.ts), so KKP offers only zones that exist.
+            zoneSuffixes: clusterZones(settings).map((zone) => zone.slice(region.length + 1)),
           },
         },
       },
