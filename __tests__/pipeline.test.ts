@@ -193,7 +193,7 @@ describe("the GitHub Actions workflow", () => {
 
   test("bootstraps Flux on GitHub for the environment's path, unless it already is", () => {
     const run = workflow.jobs["flux-bootstrap"].steps.map((s: any) => s.run ?? "").join("\n");
-    expect(run).toContain("if [ -d flux/clusters/prod/flux-system ]; then");
+    expect(run).toContain("if grep -qx '# Flux Version: v2.9.4' flux/clusters/prod/flux-system/gotk-components.yaml 2>/dev/null; then");
     expect(run).toContain("flux bootstrap github --owner=example-org --repository=kkp-gitops --branch=main --path=flux/clusters/prod --personal=false");
     const personal = workflowOf((c) => (c.ci.github.personal = true)).jobs["flux-bootstrap"].steps.map((s: any) => s.run ?? "").join("\n");
     expect(personal).toContain("--personal=true");

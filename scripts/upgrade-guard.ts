@@ -23,9 +23,9 @@ const run = promisify(execFile);
 class GuardError extends Error {}
 
 /** kubectl's output, or undefined with the error text when it fails. */
-async function kubectl(args: readonly string[]): Promise<{ out?: string; err?: string }> {
+async function kubectl(args: readonly string[], binary = "kubectl"): Promise<{ out?: string; err?: string }> {
   try {
-    const { stdout } = await run("kubectl", [...args], { timeout: 60_000 });
+    const { stdout } = await run(binary, [...args], { timeout: 60_000 });
     return { out: stdout.trim() };
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
@@ -67,10 +67,10 @@ const resolve: Resolver = async (name) => (await lookup(name, { all: true }).cat
  * records at the Gateway. Once the domain resolves to the Gateway, remove the old Ingresses and nginx itself
  * (`--clean-nginx-lb`). Without nginx: no flag.
  */
-export async function cutoverFlags(domain: string, resolver: Resolver = resolve): Promise<{ flags: string; reason: string }> {
-  const nginx = await kubectl(["get", "namespace", "nginx-ingress-controller", "-o", "name"]);
+export async function cutoverFlags(domain: string, resolver: Resolver = resolve, kubectlBinary = "kubectl"): Promise<{ flags: string; reason: string }> {
+  const nginx = await kubectl(["get", "namespace", "nginx-ingress-controller", "-o", "name"], kubectlBinary);
   if (nginx.out === undefined) return { flags: "", reason: "nginx-ingress-controller is not installed: nothing to move" };
-  const gateway = await kubectl(["-n", "kubermatic", "get", "gateway", "kubermatic", "-o", "jsonpath={.status.addresses[0].value}"]);
+  const gateway = await kubectl(["-n", "kubermatic", "get", "gateway", "kubermatic", "-o", "jsonpath={.status.addresses[0].value}"], kubectlBinary);
   if (!gateway.out) return { flags: "--skip-ingress-cleanup", reason: "nginx-ingress-controller runs and the Gateway has no address yet: keep nginx serving" };
   const [gatewayAddresses, domainAddresses] = await Promise.all([
     /^[\d.:a-f]+$/i.test(gateway.out) ? [gateway.out] : resolver(gateway.out),

@@ -294,7 +294,7 @@ export function fluxBootstrap(context: JobContext): Job {
   return deployJob(context, {
     id: "flux-bootstrap",
     title: "Bootstrap Flux",
-    description: "flux bootstrap for the environment's path; skipped when already bootstrapped",
+    description: "flux bootstrap for the environment's path; skipped when bootstrapped with the configured Flux",
     needs: ["terraform-kkp-validate"],
     after: shape.fluxBootstrapAfter,
     tools: ["node", "terraform", "kubeone", "kubectl", "flux"],
@@ -315,8 +315,10 @@ export function fluxBootstrap(context: JobContext): Job {
       step(
         "flux bootstrap",
         [
-          `if [ -d ${path}/flux-system ]; then`,
-          `  echo "Flux is already bootstrapped for ${env.name} (${path}/flux-system is committed); it manages itself from here."`,
+          // Bootstrap writes its version into gotk-components.yaml (pkg/manifestgen/install); running it again with a
+          // newer CLI upgrades the controllers in git, and Flux then upgrades itself.
+          `if grep -qx '# Flux Version: v${source.config.pipeline.tools.flux}' ${path}/flux-system/gotk-components.yaml 2>/dev/null; then`,
+          `  echo "Flux ${source.config.pipeline.tools.flux} is bootstrapped for ${env.name} (${path}/flux-system is committed); it manages itself from here."`,
           `  exit 0`,
           `fi`,
           bootstrap.script,
