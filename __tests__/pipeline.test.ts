@@ -324,9 +324,9 @@ describe("safe re-runs", () => {
     for (const { line } of creates) expect(line).toMatch(/--dry-run=client -o yaml \| kubectl apply -f -$/);
   });
 
-  test("the state backend is prepared by the idempotent bootstrap script, and Flux is bootstrapped once", () => {
+  test("the state backend is prepared by the idempotent bootstrap script, and Flux is bootstrapped once per Flux version", () => {
     expect(lines).toContainEqual({ id: "terraform-backend-prepare", line: "bash scripts/bootstrap-state.sh" });
-    expect(scripts.find((s) => s.id === "flux-bootstrap" && s.run.includes("flux bootstrap"))!.run).toMatch(/^if \[ -d flux\/clusters\/prod\/flux-system \]; then[\s\S]*exit 0\nfi\n/);
+    expect(scripts.find((s) => s.id === "flux-bootstrap" && s.run.includes("flux bootstrap"))!.run).toMatch(/^if grep -qx '# Flux Version: v2\.9\.4' flux\/clusters\/prod\/flux-system\/gotk-components\.yaml 2>\/dev\/null; then[\s\S]*exit 0\nfi\n/);
   });
 
   test("apply only ever applies a saved plan, so a stale plan fails instead of applying something unreviewed", () => {

@@ -6,7 +6,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
+import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
 import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
 import { Alert, Provider } from "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3";
 import { GitRepository, HelmRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
@@ -103,6 +105,24 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       expect({ object: `${object.apiVersion}/${object.kind}`, known: model !== undefined }).toEqual({ object: `${object.apiVersion}/${object.kind}`, known: true });
       expect(() => new model(object).validate()).not.toThrow();
     }
+  });
+
+  test("the ClusterIssuer validates against cert-manager's schema, solving HTTP-01 through KKP's Gateway", () => {
+    const issuer = fluxObjects.find((o) => o.kind === "ClusterIssuer");
+    expect(() => new ClusterIssuer(issuer).validate()).not.toThrow();
+    expect(issuer.spec.acme.solvers).toEqual([{ http01: { gatewayHTTPRoute: { parentRefs: [{ kind: "Gateway", name: "kubermatic", namespace: "kubermatic" }] } } }]);
+    // The schema knows the key and checks inside it (the models admit unknown keys, so this is what proves the name).
+    const broken = { ...issuer, spec: { acme: { ...issuer.spec.acme, solvers: [{ http01: { gatewayHTTPRoute: { parentRefs: "kubermatic" } } }] } } };
+    expect(() => new ClusterIssuer(broken).validate()).toThrow(/parentRefs/);
+  });
+
+  test("Grafana's HTTPRoute, as the chart renders it from these values, is a valid Gateway API route", () => {
+    const stack = fluxObjects.find((o) => o.kind === "HelmRelease" && o.metadata.name === "kube-prometheus-stack");
+    if (!stack) return;
+    const { hostnames, parentRefs } = stack.spec.values.grafana.route.main;
+    const route = { metadata: { name: "kube-prometheus-stack-grafana", namespace: "monitoring" }, spec: { hostnames, parentRefs, rules: [{ backendRefs: [{ name: "kube-prometheus-stack-grafana", port: 80 }] }] } };
+    expect(() => new HTTPRoute(route).validate()).not.toThrow();
+    expect(() => new HTTPRoute({ ...route, spec: { ...route.spec, hostnames: ["Grafana_Host"] } }).validate()).toThrow();
   });
 
   test("the schema check is real: a Flux Kustomization without its required fields is rejected", () => {
