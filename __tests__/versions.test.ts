@@ -215,3 +215,19 @@ describe("the upgrade from the previous defaults (docs/UPGRADING.md)", () => {
     expect(checkCompatibility(PREVIOUS_DEFAULTS)).toEqual([]);
   });
 });
+
+describe("Node.js", () => {
+  test("every locked package accepts the Node.js releases package.json declares, except the Kubernetes model validators", () => {
+    // semver is npm's own range logic (a transitive dependency), so the check reads engines as npm does.
+    const semver: { satisfies(version: string, range: string): boolean } = require("semver");
+    const root = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
+    const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8"));
+    const declared = ["20.19.0", "22.12.0", "24.0.0"];
+    for (const version of declared) expect(semver.satisfies(version, root.engines.node)).toBe(true);
+    const refusing = Object.entries<any>(lock.packages)
+      .filter(([name, info]) => name && info.engines?.node && declared.some((v) => !semver.satisfies(v, info.engines.node)))
+      .map(([name]) => name.replace(/^node_modules\//, ""));
+    // Every release of @kubernetes-models that carries Flux's helm.toolkit.fluxcd.io/v2 declares Node >= 22 (README).
+    expect(refusing.filter((name) => !/^(@kubernetes-models\/|kubernetes-models$)/.test(name))).toEqual([]);
+  });
+});
