@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
-import { exampleText } from "./helpers";
+import { exampleText, APP_NODE_ARGS } from "./helpers";
 
 function runApp(env: Record<string, string> = {}) {
   const outdir = path.join(mkdtempSync(path.join(tmpdir(), "kkp-synth-")), "cdktf.out");
-  const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
+  const result = spawnSync(process.execPath, [...APP_NODE_ARGS], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CDKTF_OUTDIR: outdir, KKP_CONFIG: "", ...env },
     encoding: "utf8",

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
 import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, SECRETS } from "../constructs/core/secrets";
-import { CLOUD_KEY_SECRETS, configFrom, dataSources, PRESET_SECRETS, resources, synthAll } from "./helpers";
+import { CLOUD_KEY_SECRETS, configFrom, dataSources, PRESET_SECRETS, resources, synthAll, APP_NODE_ARGS } from "./helpers";
 
 type Edit = Parameters<typeof configFrom>[0];
 const ciOf = (edit?: Edit) => synthAll(configFrom(edit))["ci"];
@@ -158,7 +158,7 @@ describe("secret canary", () => {
     );
     const work = mkdtempSync(path.join(tmpdir(), "kkp-canary-"));
     const env = { ...process.env, ...secretEnv, KKP_CONFIG: "", CDKTF_OUTDIR: path.join(work, "cdktf.out") };
-    const synth = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+    const synth = spawnSync(process.execPath, [...APP_NODE_ARGS], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
     const render = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", "--out", path.join(work, "rendered")], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
     expect([synth.status, render.status]).toEqual([0, 0]);
     const written = filesBelow(work);

@@ -16,6 +16,12 @@ export const PRESET_SECRETS = { aws: AWS_PRESET_SECRETS, gcp: GCP_PRESET_SECRETS
 
 export const exampleText = readFileSync(EXAMPLE_CONFIG, "utf8");
 /** The Google Cloud example, the GCP counterpart of the embedded AWS example. */
+/**
+ * The app's Node.js arguments, as cdktf.json runs it: tests start the app the way `cdktf synth` does.
+ * (`--disable-warning=DEP0044`: cdktf 0.21's TerraformOutput calls util.isArray, which Node 24 warns about.)
+ */
+export const APP_NODE_ARGS: readonly string[] = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")).app.split(" ").slice(1);
+
 export const gcpExampleText = readFileSync(path.join(PROJECT_ROOT, "examples", "gcp-github.yaml"), "utf8");
 
 type Edit = (data: Record<string, any>) => void;

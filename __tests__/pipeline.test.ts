@@ -181,6 +181,8 @@ describe("the GitHub Actions workflow", () => {
     const guard = kubeone.indexOf("npx tsx scripts/upgrade-guard.ts kubernetes 1.36.4 tf.json");
     expect(guard).toBeGreaterThan(kubeone.findIndex((r: string) => r.includes("output -json > tf.json")));
     expect(guard).toBeLessThan(kubeone.findIndex((r: string) => r.includes("kubeone apply")));
+    // The guard calls kubectl, so the job installs it.
+    expect(kubeone.find((r: string) => r.includes("scripts/install-tools.sh"))).toContain("kubectl=v1.36.4");
     const kkp = workflow.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "");
     const kkpGuard = kkp.indexOf("npx tsx scripts/upgrade-guard.ts kkp v2.31.0");
     expect(kkpGuard).toBeGreaterThan(kkp.findIndex((r: string) => r.includes("kubeone kubeconfig")));

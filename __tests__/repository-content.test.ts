@@ -208,7 +208,7 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const values = parse(files.get(REPOSITORY_PATHS.kkpValues(env.name))!);
     expect(kkp.metadata).toEqual({ name: "kubermatic", namespace: "kubermatic" });
     // KKP 2.31: no ingress class; the issuer also gives the operator's Gateway its HTTPS listener.
-    expect(kkp.spec.ingress).toEqual({ domain: env.domain, certificateIssuer: { apiGroup: null, kind: "ClusterIssuer", name: "letsencrypt-prod" } });
+    expect(kkp.spec.ingress).toEqual({ domain: env.domain, certificateIssuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } });
     // Dex behind an HTTPRoute on that Gateway, for the same domain; no Ingress.
     expect(values.httpRoute).toEqual({ gatewayName: "kubermatic", gatewayNamespace: "kubermatic", domain: env.domain, timeout: "3600s" });
     expect(values.dex.ingress).toEqual({ enabled: false });

@@ -17,7 +17,7 @@ import { DEFAULT_KUBERNETES_VERSION, DEFAULT_TOOLS } from "../config/settings/sc
 import { regionZones } from "../constructs/clouds/gcp/zones";
 import { REPOSITORY_PATHS } from "../constructs/core/names";
 import { cutoverFlags } from "../scripts/upgrade-guard";
-import { configErrorFor, configFrom, gcpExampleText } from "./helpers";
+import { configErrorFor, configFrom, gcpExampleText, APP_NODE_ARGS } from "./helpers";
 
 describe("the compatibility table", () => {
   test("every row names its upstream source and a range that reads oldest to newest", () => {
@@ -60,7 +60,7 @@ describe("the compatibility table", () => {
     const outdir = path.join(dir, "cdktf.out");
     const text = readFileSync(path.join(PROJECT_ROOT, "config/kkp.example.yaml"), "utf8");
     writeFileSync(file, `${text}\nkubernetes:\n  version: 1.32.9\n`);
-    const run = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: PROJECT_ROOT, env: { ...process.env, KKP_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    const run = spawnSync(process.execPath, [...APP_NODE_ARGS], { cwd: PROJECT_ROOT, env: { ...process.env, KKP_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("pipeline.tools.kubeone: is 1.14.2, and KubeOne 1.14 supports Kubernetes 1.34 to 1.36, not kubernetes.version 1.32.9");
     expect(run.stderr).not.toMatch(/^\s+at /m);

@@ -43,7 +43,8 @@ export function grafanaHost(env: EnvironmentConfig): string {
 export function kubermaticConfiguration(config: KkpConfig, env: EnvironmentConfig): Manifest {
   const url = `https://${env.domain}`;
   const gateway = gatewayApi(config);
-  const certificateIssuer = { apiGroup: null, kind: "ClusterIssuer", name: CLUSTER_ISSUER };
+  // A TypedLocalObjectReference; apiGroup is left out (the CRD types it as a string, so null would not validate).
+  const certificateIssuer = { kind: "ClusterIssuer", name: CLUSTER_ISSUER };
   return {
     apiVersion: "kubermatic.k8c.io/v1",
     kind: "KubermaticConfiguration",

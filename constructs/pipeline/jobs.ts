@@ -211,7 +211,8 @@ export function kubeoneApply(context: JobContext): Job {
     needs: ["terraform-kkp-validate"],
     after: ["terraform-apply"],
     onlyIfChanged: ["infrastructure", "kubeone"],
-    tools: ["node", "terraform", "kubeone"],
+    // kubectl for the upgrade guard, which reads the running API server's version.
+    tools: ["node", "terraform", "kubeone", "kubectl"],
     sshAgent: true,
     steps: [
       synth,
