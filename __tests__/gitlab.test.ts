@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
-import { matchesAny } from "../constructs/pipeline/globs";
+import { rubyFnmatch } from "./fnmatch";
 import { installationOf, pipelineOf } from "../config/installation";
 import { GITLAB_CI_PATH } from "../constructs/ci/gitlab/gitlab-ci";
 import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
@@ -53,11 +53,49 @@ function gitlabJobs(text: string, source: "merge_request_event" | "push", change
   return { status: run.status, stderr: run.stderr, jobs };
 }
 
+/** Whether GitLab's `changes` patterns match one of `changed`, with GitLab's own glob semantics (Ruby fnmatch). */
+const changesMatch = (patterns: readonly string[], changed: string[]) => changed.some((file) => patterns.some((p) => rubyFnmatch(p, file)));
+
 /** Whether GitLab creates a pipeline for a push to main changing `changed` (the workflow rule's `changes`). */
 function pipelineRuns(changed: string[]): boolean {
   const pushRule = ci.workflow.rules.find((rule: any) => String(rule.if).includes('"push"'));
-  return changed.some((file) => matchesAny(pushRule.changes, file));
+  return changesMatch(pushRule.changes, changed);
 }
+
+/** Whether a job's push rule admits a push to main changing `changed`. */
+function jobRunsOnPush(job: string, changed: string[]): boolean {
+  const rule = ci[job].rules.find((r: any) => String(r.if).includes('"push"'));
+  return rule.changes === undefined || changesMatch(rule.changes, changed);
+}
+
+describe("GitLab's glob semantics (File.fnmatch with FNM_PATHNAME)", () => {
+  test("the stand-in matcher reads patterns as GitLab does: a trailing dir/** is one level, dir/**/* is recursive", () => {
+    expect(rubyFnmatch("constructs/**", "constructs/names.ts")).toBe(true);
+    expect(rubyFnmatch("constructs/**", "constructs/clouds/aws/cluster.ts")).toBe(false);
+    expect(rubyFnmatch("constructs/**/*", "constructs/clouds/aws/cluster.ts")).toBe(true);
+    expect(rubyFnmatch("constructs/**/*", "constructs/names.ts")).toBe(true);
+    expect(rubyFnmatch("*.ts", "stacks/ci-stack.ts")).toBe(false);
+    expect(rubyFnmatch("{a,b}/*", "b/x")).toBe(true);
+  });
+
+  test("a push changing a file deep below a watched directory starts the pipeline and the jobs that watch it", () => {
+    expect(pipelineRuns(["constructs/clouds/aws/cluster.ts"])).toBe(true);
+    expect(pipelineRuns(["kubermatic/prod/values.yaml"])).toBe(true);
+    expect(pipelineRuns(["config/settings/schema.ts"])).toBe(true);
+    expect(jobRunsOnPush("kubeone-apply", ["constructs/clouds/aws/cluster.ts"])).toBe(true);
+    expect(jobRunsOnPush("kubeone-apply", ["kubeone/kubeone.yaml"])).toBe(true);
+    expect(jobRunsOnPush("kubeone-apply", ["kubermatic/prod/values.yaml"])).toBe(false);
+  });
+
+  test("no rendered pattern ends in a bare /**, which GitLab would read as one level", () => {
+    const patterns = [
+      ...ci.workflow.rules.flatMap((r: any) => r.changes ?? []),
+      ...Object.values<any>(ci).flatMap((job) => (Array.isArray(job?.rules) ? job.rules.flatMap((r: any) => r.changes ?? []) : [])),
+    ];
+    expect(patterns.length).toBeGreaterThan(0);
+    expect(patterns.filter((p: string) => p.endsWith("/**"))).toEqual([]);
+  });
+});
 
 describe("the .gitlab-ci.yml of the GitLab example", () => {
   test("passes gitlab-ci-local's validation against GitLab's CI schema", () => {

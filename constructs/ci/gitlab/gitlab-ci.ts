@@ -24,13 +24,22 @@ const TOOLS_DIR = "$CI_PROJECT_DIR/.kkp-tools";
 
 type Yaml = Record<string, unknown>;
 
+/**
+ * A path glob as GitLab's `rules:changes` reads it. GitLab matches with Ruby's File.fnmatch and FNM_PATHNAME, where
+ * `**` reaches into subdirectories only as `**\/`: a trailing `dir/**` would match `dir/x` but not `dir/a/x`. So
+ * `dir/**` becomes `dir/**\/*`, which matches every file below `dir`.
+ */
+export function gitlabChanges(globs: readonly string[]): string[] {
+  return globs.map((glob) => (glob.endsWith("/**") ? `${glob}/*` : glob));
+}
+
 export function renderGitlabCi(pipeline: Pipeline, header: string): string {
   const mergeRequest = '$CI_PIPELINE_SOURCE == "merge_request_event"';
   const push = `$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "${pipeline.mainBranch}"`;
   const document = {
     workflow: {
       name: `kkp ${pipeline.environment}`,
-      rules: [{ if: mergeRequest }, { if: push, changes: changePaths(pipeline) }],
+      rules: [{ if: mergeRequest }, { if: push, changes: gitlabChanges(changePaths(pipeline)) }],
     },
     stages: stages(pipeline),
     variables: {
@@ -83,7 +92,7 @@ function approval(pipeline: Pipeline, push: string): Yaml {
 
 function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: string): Yaml {
   const audience = job.cloudLogin ? pipeline.cloud.oidcAudience : undefined;
-  const onMain = job.onlyIfChanged ? { if: push, changes: job.onlyIfChanged.flatMap((set) => pipeline.changeSets[set]) } : { if: push };
+  const onMain = job.onlyIfChanged ? { if: push, changes: gitlabChanges(job.onlyIfChanged.flatMap((set) => pipeline.changeSets[set])) } : { if: push };
   const needs = [
     ...(job.environment ? [{ job: approvalJob(pipeline), artifacts: false }] : []),
     ...job.needs.map((need) => ({ job: need, artifacts: job.downloads !== undefined && producerOf(pipeline, job) === need })),
