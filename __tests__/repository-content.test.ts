@@ -176,6 +176,14 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       expect(stack.spec.values.grafana["grafana.ini"]["auth.generic_oauth"].auth_url).toBe(`https://${env.domain}/dex/auth`);
       expect(stack.spec.values.grafana.additionalDataSources !== undefined).toBe(config.kkp.logging);
     }
+    const alloy = fluxObjects.find((o) => o.kind === "HelmRelease" && o.metadata.name === "alloy");
+    if (alloy) {
+      // Alloy runs on every node, control plane included, so control-plane pods' logs reach Loki.
+      expect(alloy.spec.values.controller).toEqual({
+        type: "daemonset",
+        tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+      });
+    }
     for (const release of fluxObjects.filter((o) => o.kind === "HelmRelease")) {
       const source = fluxObjects.find((o) => o.kind === "HelmRepository" && o.metadata.name === release.spec.chart.spec.sourceRef.name);
       expect(source?.metadata.namespace).toBe(release.spec.chart.spec.sourceRef.namespace);

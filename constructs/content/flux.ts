@@ -397,7 +397,8 @@ loki.write "default" {
 
 function alloy(): Manifest {
   return helmRelease(CHARTS.alloy, "alloy", "logging", {
-    controller: { type: "daemonset" },
+    // On control-plane nodes too, which carry kubeadm's control-plane taint: their pods' logs matter most.
+    controller: { type: "daemonset", tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] },
     alloy: { configMap: { content: ALLOY_CONFIG } },
   });
 }
