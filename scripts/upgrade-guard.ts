@@ -17,6 +17,7 @@ import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { upgradeVerdict, type UpgradeVerdict } from "../config/settings/compatibility";
+import { GATEWAY_ADDRESS_JSONPATH, KKP_GATEWAY, LEGACY_NGINX } from "../constructs/content/kubermatic";
 
 const run = promisify(execFile);
 
@@ -68,17 +69,17 @@ const resolve: Resolver = async (name) => (await lookup(name, { all: true }).cat
  * (`--clean-nginx-lb`). Without nginx: no flag.
  */
 export async function cutoverFlags(domain: string, resolver: Resolver = resolve, kubectlBinary = "kubectl"): Promise<{ flags: string; reason: string }> {
-  const nginx = await kubectl(["get", "namespace", "nginx-ingress-controller", "-o", "name"], kubectlBinary);
-  if (nginx.out === undefined) return { flags: "", reason: "nginx-ingress-controller is not installed: nothing to move" };
-  const gateway = await kubectl(["-n", "kubermatic", "get", "gateway", "kubermatic", "-o", "jsonpath={.status.addresses[0].value}"], kubectlBinary);
-  if (!gateway.out) return { flags: "--skip-ingress-cleanup", reason: "nginx-ingress-controller runs and the Gateway has no address yet: keep nginx serving" };
+  const nginx = await kubectl(["get", "namespace", LEGACY_NGINX, "-o", "name"], kubectlBinary);
+  if (nginx.out === undefined) return { flags: "", reason: `${LEGACY_NGINX} is not installed: nothing to move` };
+  const gateway = await kubectl(["-n", KKP_GATEWAY.namespace, "get", "gateway", KKP_GATEWAY.name, "-o", `jsonpath=${GATEWAY_ADDRESS_JSONPATH}`], kubectlBinary);
+  if (!gateway.out) return { flags: "--skip-ingress-cleanup", reason: `${LEGACY_NGINX} runs and the Gateway has no address yet: keep nginx serving` };
   const [gatewayAddresses, domainAddresses] = await Promise.all([
     /^[\d.:a-f]+$/i.test(gateway.out) ? [gateway.out] : resolver(gateway.out),
     resolver(domain),
   ]);
   const flipped = domainAddresses.length > 0 && domainAddresses.every((address) => gatewayAddresses.includes(address));
   return flipped
-    ? { flags: "--clean-nginx-lb", reason: `${domain} resolves to the Gateway (${gateway.out}): remove the old Ingresses and nginx-ingress-controller` }
+    ? { flags: "--clean-nginx-lb", reason: `${domain} resolves to the Gateway (${gateway.out}): remove the old Ingresses and ${LEGACY_NGINX}` }
     : { flags: "--skip-ingress-cleanup", reason: `${domain} does not resolve to the Gateway (${gateway.out}) yet: keep nginx serving until DNS points at the Gateway` };
 }
 

@@ -30,8 +30,9 @@ const environmentSchema = z.strictObject({
 });
 
 const VERSION = /^v?\d+\.\d+(\.\d+)?$/;
-const version = (example: string, fallback: string, what: string) =>
-  z.string().regex(VERSION, { error: `must be a version such as ${example}` }).default(fallback).describe(`${what}. @default ${fallback}`);
+/** A pinned tool version; the default is also the example the error message gives. */
+const version = (fallback: string, what: string) =>
+  z.string().regex(VERSION, { error: `must be a version such as ${fallback}` }).default(fallback).describe(`${what}. @default ${fallback}`);
 
 /**
  * Tool versions the pipeline installs, the newest patch of each supported line (read from the upstream repositories;
@@ -64,22 +65,22 @@ const pipelineSchema = z
     runner: z.string().min(1).default("ubuntu-latest").describe("Runner label the jobs run on. @default ubuntu-latest"),
     tools: z
       .strictObject({
-        terraform: version("1.15.9", DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
+        terraform: version(DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
         node: z
           .string()
           .regex(/^\d+$/, { error: "must be a Node.js major version such as 24" })
           .refine((major) => Number(major) >= 22, { error: "must be 22 or newer: Node.js 20 reached its end of life on 2026-04-30" })
           .default(DEFAULT_TOOLS.node)
           .describe(`Node.js major version of the pipeline's jobs and images. @default ${DEFAULT_TOOLS.node}`),
-        kubeone: version("1.14.2", DEFAULT_TOOLS.kubeone, "KubeOne"),
-        kubermatic: version("v2.31.0", DEFAULT_TOOLS.kubermatic, "KKP release of kubermatic-installer"),
+        kubeone: version(DEFAULT_TOOLS.kubeone, "KubeOne"),
+        kubermatic: version(DEFAULT_TOOLS.kubermatic, "KKP release of kubermatic-installer"),
         kubectl: z
           .string()
-          .regex(VERSION, { error: "must be a version such as v1.36.4" })
+          .regex(VERSION, { error: `must be a version such as v${DEFAULT_KUBERNETES_VERSION}` })
           .optional()
           .describe("kubectl. @default v<kubernetes.version>"),
-        helm: version("v4.2.4", DEFAULT_TOOLS.helm, "Helm"),
-        flux: version("2.9.4", DEFAULT_TOOLS.flux, "Flux CLI"),
+        helm: version(DEFAULT_TOOLS.helm, "Helm"),
+        flux: version(DEFAULT_TOOLS.flux, "Flux CLI"),
       })
       .default(DEFAULT_TOOLS)
       .describe("Tool versions installed by the pipeline."),
@@ -110,7 +111,7 @@ export const settingsShape = {
       .strictObject({
         version: z
           .string()
-          .regex(/^1\.\d{2}\.\d{1,2}$/, { error: "must be a Kubernetes patch release such as 1.36.4 (no leading v)" })
+          .regex(/^1\.\d{2}\.\d{1,2}$/, { error: `must be a Kubernetes patch release such as ${DEFAULT_KUBERNETES_VERSION} (no leading v)` })
           .default(DEFAULT_KUBERNETES_VERSION)
           .describe(`Kubernetes version KubeOne installs on the KKP master cluster. @default ${DEFAULT_KUBERNETES_VERSION}`),
       })

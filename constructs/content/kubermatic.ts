@@ -23,6 +23,10 @@ export const DEX_CLIENTS = { dashboard: "kubermatic", issuer: "kubermaticIssuer"
  */
 export const KKP_GATEWAY = { name: "kubermatic", namespace: "kubermatic" } as const;
 export const GATEWAY_ACCESS_LABEL = { "kubermatic.io/gateway-access": "true" } as const;
+/** Where the Gateway publishes its LoadBalancer's address (Envoy Gateway fills it in), as the installer reads it. */
+export const GATEWAY_ADDRESS_JSONPATH = "{.status.addresses[0].value}";
+/** The nginx-ingress release of KKP before 2.31: its namespace and its LoadBalancer service share this name. */
+export const LEGACY_NGINX = "nginx-ingress-controller";
 
 /** Whether this installation's KKP release is served through Gateway API (2.31 on) rather than nginx-ingress. */
 export function gatewayApi(config: KkpConfig): boolean {

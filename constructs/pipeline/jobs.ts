@@ -8,7 +8,7 @@ import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
-import { gatewayApi, installerSecrets, KKP_GATEWAY } from "../content/kubermatic";
+import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
 import { applySecret, applySecretFromEnv, KKP_CHARTS, KUBECONFIG, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
 
@@ -350,11 +350,11 @@ const SERVICE_ADDRESS = "-o jsonpath='{.status.loadBalancer.ingress[0].hostname}
  * Where each DNS target's address is read. KKP 2.31's entry is the Gateway `kubermatic/kubermatic`: Envoy Gateway
  * names its LoadBalancer service with a hash, so the address is read from the Gateway's status, as the installer does.
  */
-export function dnsTargetLookups(gateway: boolean): Record<DnsTargetService, { what: string; command: string }> {
+function dnsTargetLookups(gateway: boolean): Record<DnsTargetService, { what: string; command: string }> {
   return {
     ingress: gateway
-      ? { what: `Gateway ${KKP_GATEWAY.namespace}/${KKP_GATEWAY.name}`, command: `kubectl -n ${KKP_GATEWAY.namespace} get gateway ${KKP_GATEWAY.name} -o jsonpath='{.status.addresses[0].value}'` }
-      : { what: "service nginx-ingress-controller/nginx-ingress-controller", command: `kubectl -n nginx-ingress-controller get service nginx-ingress-controller ${SERVICE_ADDRESS}` },
+      ? { what: `Gateway ${KKP_GATEWAY.namespace}/${KKP_GATEWAY.name}`, command: `kubectl -n ${KKP_GATEWAY.namespace} get gateway ${KKP_GATEWAY.name} -o jsonpath='${GATEWAY_ADDRESS_JSONPATH}'` }
+      : { what: `service ${LEGACY_NGINX}/${LEGACY_NGINX}`, command: `kubectl -n ${LEGACY_NGINX} get service ${LEGACY_NGINX} ${SERVICE_ADDRESS}` },
     nodeportProxy: { what: "service kubermatic/nodeport-proxy", command: `kubectl -n kubermatic get service nodeport-proxy ${SERVICE_ADDRESS}` },
   };
 }
