@@ -40,13 +40,14 @@ describe.each([
     expect(run.status).toBe(0);
   });
 
-  test("writes the state stack, the CI stack, and one cluster and one DNS stack per environment", () => {
-    expect(stackIds).toEqual(["ci", "prod-cluster", "prod-dns", "state"]);
+  test("writes the state stack, the identity stack, the CI stack, and one cluster and one DNS stack per environment", () => {
+    expect(stackIds).toEqual(["ci", "identity", "prod-cluster", "prod-dns", "state"]);
   });
 
-  test("orders the stacks: state, then CI and cluster, then DNS", () => {
+  test("orders the stacks: state, then the identities, then CI; state, then cluster, then DNS", () => {
     expect(manifest.stacks.state.dependencies).toEqual([]);
-    expect(manifest.stacks.ci.dependencies).toEqual(["state"]);
+    expect(manifest.stacks.identity.dependencies).toEqual(["state"]);
+    expect(manifest.stacks.ci.dependencies.sort()).toEqual(["identity", "state"]);
     expect(manifest.stacks["prod-cluster"].dependencies).toEqual(["state"]);
     expect(manifest.stacks["prod-dns"].dependencies).toEqual(["prod-cluster"]);
   });
@@ -56,7 +57,9 @@ describe.each([
     const backends = stackIds.map((id) => stacks[id].terraform.backend[backendType]);
     expect(backends.every((b) => b.bucket === (bucketResource.bucket ?? bucketResource.name))).toBe(true);
     expect(backends.map((b) => b.key ?? b.prefix)).toEqual(
-      backendType === "s3" ? ["ci.tfstate", "prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"] : ["ci", "prod/cluster", "prod/dns", "state"],
+      backendType === "s3"
+        ? ["ci.tfstate", "identity.tfstate", "prod/cluster.tfstate", "prod/dns.tfstate", "state.tfstate"]
+        : ["ci", "identity", "prod/cluster", "prod/dns", "state"],
     );
   });
 

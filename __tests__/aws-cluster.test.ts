@@ -242,6 +242,8 @@ describe("AWS provider", () => {
   test("runs in the configured region and tags everything with the installation and the configured tags", () => {
     const [provider] = clusterOf().provider.aws;
     expect(provider.region).toBe("eu-central-1");
-    expect(provider.default_tags).toEqual([{ tags: { "kkp.k8c.io/installation": "kkp", owner: "platform-team" } }]);
+    // The cluster's own tag is what its environment's apply role may change.
+    expect(provider.default_tags).toEqual([{ tags: { "kkp.k8c.io/installation": "kkp", "kkp.k8c.io/cluster": "kkp-prod", owner: "platform-team" } }]);
+    expect(provider.allowed_account_ids).toEqual(["123456789012"]);
   });
 });

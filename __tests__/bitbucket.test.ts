@@ -38,13 +38,17 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(pipelines["pull-requests"]["**"][0].parallel).toHaveLength(2);
   });
 
+  // Preparing the state bucket changes it, so it runs in the deployment stage, as the deployment's identity, after the plan.
+  const deployOrder: string[] = SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare");
+  deployOrder.splice(deployOrder.indexOf("terraform-plan") + 1, 0, "terraform-backend-prepare");
+
   test("a push to main changing the infrastructure runs the whole chain, with the job names used on GitHub", () => {
-    expect(stepsRun(pipelines.branches.main, ["constructs/gcp/cluster.ts"])).toEqual([...SEED_JOB_IDS]);
+    expect(stepsRun(pipelines.branches.main, ["constructs/gcp/cluster.ts"])).toEqual(deployOrder);
   });
 
-  test("a push changing only kubermatic/ skips backend-prepare and plan; the deploy stage's apply finds no plan and stops", () => {
-    expect(stepsRun(pipelines.branches.main, ["kubermatic/prod/values.yaml"])).toEqual(SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare" && id !== "terraform-plan"));
-    const apply = pipelines.branches.main.find((item: any) => item.stage).stage.steps[0].step;
+  test("a push changing only kubermatic/ skips the plan; the deploy stage's apply finds no plan and stops", () => {
+    expect(stepsRun(pipelines.branches.main, ["kubermatic/prod/values.yaml"])).toEqual(deployOrder.filter((id) => id !== "terraform-plan"));
+    const apply = pipelines.branches.main.find((item: any) => item.stage).stage.steps[1].step;
     expect(apply.name).toBe("terraform-apply");
     expect(apply.script[1]).toBe('if [ ! -d cdktf.out/stacks/prod-cluster ]; then echo "No saved plan: the infrastructure did not change, nothing to apply."; exit 0; fi');
   });
@@ -65,7 +69,11 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(plan.oidc).toBe(true);
     const script = plan.script.join("\n");
     expect(script).toContain('printf \'%s\' "$BITBUCKET_STEP_OIDC_TOKEN" > "$oidc_token_file"');
-    expect(script).toContain('"audience":"//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/bitbucket/providers/bitbucket"');
+    expect(script).toContain('"audience":"//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/kkp-047f82/providers/bitbucket"');
+    // Outside the deployment the read-only account; inside it the deployment's.
+    expect(script).toContain("serviceAccounts/kkp-plan-047f82@acme-kkp-prod.iam.gserviceaccount.com:generateAccessToken");
+    const apply = pipelines.branches.main.find((item: any) => item.stage).stage.steps.find((s: any) => s.step.name === "terraform-apply").step;
+    expect(apply.script.join("\n")).toContain("serviceAccounts/prod-apply-047f82@acme-kkp-prod.iam.gserviceaccount.com:generateAccessToken");
     expect(script).toContain('export GOOGLE_APPLICATION_CREDENTIALS="$google_credentials"');
     // The plan travels to apply as an artifact, without provider binaries.
     expect(plan.artifacts).toEqual(["cdktf.out/stacks/prod-cluster/**", "plan-summary.md"]);

@@ -89,11 +89,12 @@ describe("GitHub CI stack", () => {
 
   test("adds the cloud keys as secrets only with static-key credentials", () => {
     const keyed = ciOf((c) => {
-      delete c.cloud.aws.pipelineRoleArn;
+      delete c.cloud.aws.accountId;
       c.pipeline = { credentials: "static-keys" };
     });
-    // Repository-wide: the plan job reads them on pull requests too, outside any environment.
-    expect(resources(keyed, "github_actions_secret").map((s) => s.secret_name).sort()).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    // Repository-wide only the read-only user's: the plan job reads them on pull requests too, outside any environment.
+    expect(resources(keyed, "github_actions_secret").map((s) => s.secret_name).sort()).toEqual(["AWS_PLAN_ACCESS_KEY_ID", "AWS_PLAN_SECRET_ACCESS_KEY"]);
+    expect(resources(keyed, "github_actions_environment_secret").map((s) => s.secret_name)).toEqual(expect.arrayContaining(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]));
     expect(allSecrets(keyed).map((s) => s.secret_name).sort()).toEqual(
       expect.arrayContaining(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "FLUX_GITHUB_TOKEN", "KUBEONE_CREDENTIALS", "SSH_PRIVATE_KEY"]),
     );

@@ -162,12 +162,15 @@ describe("bad configuration", () => {
     );
   });
 
-  test("fails without the pipeline's OIDC role unless static keys are chosen", () => {
-    expect(configErrorFor((c) => delete c.cloud.aws.pipelineRoleArn)).toContain(
-      "cloud.aws.pipelineRoleArn: is required for OIDC credentials (pipeline.credentials: oidc); name the role the pipeline assumes, or set pipeline.credentials: static-keys",
+  test("fails without the account of the pipeline's roles unless static keys are chosen, and names what replaced a role ARN", () => {
+    expect(configErrorFor((c) => delete c.cloud.aws.accountId)).toContain(
+      "cloud.aws.accountId: is required for OIDC credentials (pipeline.credentials: oidc): the pipeline assumes the identity stack's roles in this account; set it, or set pipeline.credentials: static-keys",
+    );
+    expect(configErrorFor((c) => (c.cloud.aws.pipelineRoleArn = "arn:aws:iam::123456789012:role/kkp-pipeline"))).toContain(
+      "cloud.aws.pipelineRoleArn: was replaced by the identity stack's roles: remove it, set cloud.aws.accountId, and deploy the identity stack (README, one-time setup)",
     );
     const staticKeys = configFrom((c) => {
-      delete c.cloud.aws.pipelineRoleArn;
+      delete c.cloud.aws.accountId;
       c.pipeline = { credentials: "static-keys" };
     });
     expect(staticKeys.pipeline.credentials).toBe("static-keys");

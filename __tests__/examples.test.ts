@@ -15,8 +15,8 @@ describe.each(examples)("examples/%s", (file) => {
   const { config } = loadConfigFile(path.join(examplesDir, file));
   const stacks = synthAll(config);
 
-  test("synthesizes the state (unless GitLab keeps it) and CI stacks and a cluster and DNS stack per environment", () => {
-    const expected = [...(config.ci.provider === "gitlab" ? [] : ["state"]), "ci", ...config.environments.flatMap((e) => [`${e.name}-cluster`, `${e.name}-dns`])];
+  test("synthesizes the state (unless GitLab keeps it), identity and CI stacks and a cluster and DNS stack per environment", () => {
+    const expected = [...(config.ci.provider === "gitlab" ? [] : ["state"]), "identity", "ci", ...config.environments.flatMap((e) => [`${e.name}-cluster`, `${e.name}-dns`])];
     expect(Object.keys(stacks).sort()).toEqual(expected.sort());
   });
 });

@@ -77,6 +77,7 @@ describe("GCP state stack", () => {
     expect(Object.fromEntries(Object.entries(stacks).map(([id, s]) => [id, s.terraform.backend.gcs]))).toEqual({
       state: { bucket: bucket.name, prefix: "state" },
       ci: { bucket: bucket.name, prefix: "ci" },
+      identity: { bucket: bucket.name, prefix: "identity" },
       "prod-cluster": { bucket: bucket.name, prefix: "prod/cluster" },
       "prod-dns": { bucket: bucket.name, prefix: "prod/dns" },
     });

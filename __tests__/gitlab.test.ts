@@ -179,7 +179,8 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
   test("jobs reach AWS with GitLab's OIDC id token, and the state with the job token", () => {
     expect(ci["terraform-plan"].id_tokens).toEqual({ KKP_OIDC_TOKEN: { aud: "sts.amazonaws.com" } });
     const plan = ci["terraform-plan"].script.join("\n");
-    expect(plan).toContain("export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kkp-gitlab-pipeline");
+    expect(plan).toContain("export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kkp-plan-8a1c3f");
+    expect(ci["terraform-apply"].script.join("\n")).toContain("export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kkp-prod-apply-8a1c3f");
     expect(plan).toContain('export AWS_WEB_IDENTITY_TOKEN_FILE="$oidc_token_file"');
     expect(ci.variables).toMatchObject({ TF_HTTP_USERNAME: "gitlab-ci-token", TF_HTTP_PASSWORD: "$CI_JOB_TOKEN" });
     expect(ci["terraform-kkp-validate"]).not.toHaveProperty("id_tokens");
@@ -196,10 +197,10 @@ describe("state and stacks with GitLab", () => {
   const stacks = synthAll(config, CONFIG_FILE);
 
   test("every stack keeps its state in GitLab's managed Terraform backend; no state bucket or state stack", () => {
-    expect(Object.keys(stacks).sort()).toEqual(["ci", "prod-cluster", "prod-dns"]);
+    expect(Object.keys(stacks).sort()).toEqual(["ci", "identity", "prod-cluster", "prod-dns"]);
     for (const [id, stack] of Object.entries(stacks)) {
       // The ci stack's state holds the generated secrets: it lives in the project only maintainers belong to.
-      const project = id === "ci" ? "platform-team%2Fkkp-admin" : "platform-team%2Fkkp-gitops";
+      const project = id === "ci" || id === "identity" ? "platform-team%2Fkkp-admin" : "platform-team%2Fkkp-gitops";
       const address = `https://gitlab.com/api/v4/projects/${project}/terraform/state/${id}`;
       expect(stack.terraform.backend.http).toEqual({ address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 });
     }

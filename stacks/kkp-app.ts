@@ -4,17 +4,24 @@ import type { Installation } from "../config/installation";
 import { CiStack } from "./ci-stack";
 import { ClusterStack } from "./cluster-stack";
 import { DnsStack } from "./dns-stack";
+import { IdentityStack } from "./identity-stack";
 import { StateStack } from "./state-stack";
 
 /**
- * Adds every stack of an installation to `app`: the state backend (where the state store needs one), the CI
- * stack, and a cluster and a DNS stack per environment.
+ * Adds every stack of an installation to `app`: the state backend (where the state store needs one), the
+ * pipeline's identities (with OIDC credentials), the CI stack, and a cluster and a DNS stack per environment.
  */
 export function defineStacks(app: App, installation: Installation): void {
   const { config, cloud, stateStore } = installation;
   const state = stateStore.needsStateStack ? new StateStack(app, stackIds.state, { cloud, stateStore }) : undefined;
   const ci = new CiStack(app, stackIds.ci, installation);
   if (state) ci.addDependency(state);
+  if (config.pipeline.credentials === "oidc") {
+    const identity = new IdentityStack(app, stackIds.identity, installation);
+    if (state) identity.addDependency(state);
+    // The pipeline the CI stack writes logs in as these identities.
+    ci.addDependency(identity);
+  }
   for (const env of config.environments) {
     const cluster = new ClusterStack(app, stackIds.cluster(env.name), { cloud, stateStore, env });
     if (state) cluster.addDependency(state);

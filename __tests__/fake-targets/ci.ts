@@ -3,8 +3,9 @@ import type { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { stringify } from "yaml";
 import { z } from "zod";
-import type { Pipeline, Secret } from "../../constructs/core/pipeline-model";
+import { loginOf, type Pipeline, type Secret } from "../../constructs/core/pipeline-model";
 import type { CiModule, CiStackContent, CiTarget } from "../../constructs/targets/ci";
+import type { CiOidcTrust } from "../../constructs/targets/oidc";
 
 const schema = z.strictObject({ provider: z.literal("fakeci"), fakeci: z.strictObject({ repository: z.string().min(1) }) });
 type Section = z.infer<typeof schema>;
@@ -16,8 +17,17 @@ class FakeCiTarget implements CiTarget {
   readonly definitionPaths = [FAKE_CI_FILE];
   readonly repositoryUrls: { ssh: string; https: string };
   readonly notificationProviders = [{ name: "commit-status", type: "generic" }];
+  readonly oidc: CiOidcTrust;
 
   constructor(section: Section) {
+    const repository = section.fakeci.repository;
+    this.oidc = {
+      issuer: "https://ci.example",
+      subjects: (identity) => [identity.kind === "plan" ? `${repository}:change:*` : `${repository}:deploy:${identity.env}`],
+      repositoryCondition: `assertion.repository == "${repository}"`,
+      identityAttribute: () => `assertion.deploy ? "apply-" + assertion.environment : "plan"`,
+      subjectAttribute: "assertion.sub",
+    };
     this.repositoryUrls = { ssh: `ssh://git@git.example/${section.fakeci.repository}`, https: `https://git.example/${section.fakeci.repository}` };
   }
 
@@ -31,7 +41,7 @@ class FakeCiTarget implements CiTarget {
       jobs: pipeline.jobs.map((job) => ({
         id: job.id,
         needs: job.needs,
-        login: job.cloudLogin ? pipeline.cloud.script("FAKE_OIDC_TOKEN") : undefined,
+        login: job.cloudLogin ? loginOf(pipeline, job).script("FAKE_OIDC_TOKEN") : undefined,
         run: job.steps.map((step) => step.run),
       })),
     };

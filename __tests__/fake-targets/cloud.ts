@@ -3,10 +3,11 @@ import type { Construct } from "constructs";
 import { LocalBackend, TerraformOutput, type TerraformStack } from "cdktf";
 import { z } from "zod";
 import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
-import type { CloudLogin, Secret } from "../../constructs/core/pipeline-model";
+import type { CloudLogin, PipelineIdentity, Secret } from "../../constructs/core/pipeline-model";
 import { placeholder } from "../../constructs/core/secrets";
 import type { DnsRecord } from "../../constructs/dns-records";
 import { KubeOneOutputs } from "../../constructs/kubeone-outputs";
+import type { CiOidcTrust } from "../../constructs/targets/oidc";
 import type { CloudModule, CloudTarget } from "../../constructs/targets/cloud";
 import type { StateStore } from "../../constructs/targets/state-store";
 
@@ -33,7 +34,6 @@ class FakeCloudTarget implements CloudTarget {
   readonly seedDatacenters: Record<string, unknown>;
   readonly presetSecrets = [FAKE_PRESET_TOKEN];
   readonly presetCredentials = { fake: { token: placeholder(FAKE_PRESET_TOKEN) } };
-  readonly login: CloudLogin;
 
   constructor(
     private readonly config: KkpConfig,
@@ -41,16 +41,29 @@ class FakeCloudTarget implements CloudTarget {
   ) {
     const region = section.fake.region;
     this.seedDatacenters = { [`fake-${region}`]: { location: region, spec: { fake: { region } } } };
-    this.login = {
+  }
+
+  login(identity: PipelineIdentity): CloudLogin {
+    const region = this.section.fake.region;
+    const as = identity.kind === "plan" ? "plan" : `apply-${identity.env}`;
+    return {
       method: "oidc",
       keySecrets: [],
       oidcAudience: "fake.example",
-      setupAction: { name: "Log in to the fake cloud", action: { uses: "example/fake-login", sha: "0".repeat(40), version: "v1.0.0" }, inputs: () => ({ region }) },
-      script: (tokenVariable) => `fake-cloud login --region ${region} --token "$${tokenVariable}"`,
+      setupAction: { name: "Log in to the fake cloud", action: { uses: "example/fake-login", sha: "0".repeat(40), version: "v1.0.0" }, inputs: () => ({ region, as }) },
+      script: (tokenVariable) => `fake-cloud login --region ${region} --as ${as} --token "$${tokenVariable}"`,
     };
   }
 
   configureProvider(): void {}
+
+  /** Outputs naming who the fake cloud would trust for each identity. */
+  defineIdentities(scope: Construct, trust: CiOidcTrust): void {
+    const identities: PipelineIdentity[] = [{ kind: "plan" }, ...this.config.environments.map((env) => ({ kind: "apply" as const, env: env.name }))];
+    for (const identity of identities) {
+      new TerraformOutput(scope, identity.kind === "plan" ? "plan-trust" : `apply-trust-${identity.env}`, { value: { issuer: trust.issuer, subjects: trust.subjects(identity) } });
+    }
+  }
 
   defineCluster(scope: Construct, env: EnvironmentConfig): void {
     new KubeOneOutputs(scope, "kubeone", {

@@ -46,6 +46,12 @@ export interface KkpConfig<Cloud extends TargetSection = TargetSection, Ci exten
   readonly bastion: ParsedSettings["bastion"] & { readonly machineType: string };
   readonly workers: ReadonlyArray<ParsedSettings["workers"][number] & { readonly machineType: string }>;
   readonly environments: readonly EnvironmentConfig[];
+  /**
+   * Six hex digits of the installation's digest (name, cloud location, repository): added to the names of
+   * account-wide resources created from the start with it (the pipeline's identities), so two installations
+   * called `kkp` in one account or project never collide.
+   */
+  readonly installationHash: string;
 }
 
 /** What resolving needs from the configured cloud and CI system. */
@@ -63,9 +69,12 @@ export interface ResolveFacts {
  * installation runs and which repository drives it, so two installations called `kkp` never collide.
  */
 export function defaultBucketName(name: string, facts: ResolveFacts): string {
-  const identity = [name, facts.cloudLocation, facts.repository.toLowerCase()].join("|");
-  const hash = createHash("sha256").update(identity).digest("hex").slice(0, 10);
-  return `${name}-tfstate-${hash}`;
+  return `${name}-tfstate-${installationDigest(name, facts).slice(0, 10)}`;
+}
+
+/** The digest of what makes an installation itself: its name, where it runs, and the repository driving it. */
+function installationDigest(name: string, facts: ResolveFacts): string {
+  return createHash("sha256").update([name, facts.cloudLocation, facts.repository.toLowerCase()].join("|")).digest("hex");
 }
 
 export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSection>(
@@ -88,5 +97,6 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
       clusterName: `${parsed.name}-${env.name}`,
       reviewers: env.reviewers,
     })),
+    installationHash: installationDigest(parsed.name, facts).slice(0, 6),
   };
 }

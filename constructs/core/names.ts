@@ -8,6 +8,8 @@
 export const stackIds = {
   state: "state",
   ci: "ci",
+  /** The pipeline's cloud identities, deployed once by an admin before the CI stack. */
+  identity: "identity",
   cluster: (env: string) => `${env}-cluster`,
   dns: (env: string) => `${env}-dns`,
 };
@@ -18,9 +20,16 @@ export const stateKeys = {
   state: "state",
   /** The CI stack's state holds the generated secrets. */
   ci: "ci",
+  identity: "identity",
   cluster: (env: string) => `${env}/cluster`,
   dns: (env: string) => `${env}/dns`,
 };
+
+/**
+ * States only admins touch: the CI stack's (it holds KKP's generated secrets) and the identity stack's. No pipeline
+ * identity may read them.
+ */
+export const ADMIN_STATE_KEYS: readonly string[] = [stateKeys.ci, stateKeys.identity];
 
 /** The synthesized Terraform of a stack, relative to the repository root. */
 export function stackDir(stackId: string): string {

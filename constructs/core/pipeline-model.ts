@@ -83,6 +83,20 @@ export interface CloudLogin {
   script(tokenVariable: string): string;
 }
 
+/**
+ * Who a job is to the cloud. Jobs that change request authors can influence (plans on change requests, and
+ * every job outside a deployment environment) get the read-only **plan** identity; only jobs bound to a
+ * deployment environment, after its approvals, get that environment's **apply** identity.
+ */
+export type PipelineIdentity = { readonly kind: "plan" } | { readonly kind: "apply"; readonly env: string };
+
+export const PLAN_IDENTITY: PipelineIdentity = { kind: "plan" };
+
+/** The identity a job logs in as: its environment's apply identity when it is bound to one, else the plan identity. */
+export function identityOf(job: Pick<Job, "environment">): PipelineIdentity {
+  return job.environment ? { kind: "apply", env: job.environment } : PLAN_IDENTITY;
+}
+
 /** A CI secret exposed to a job's commands as an environment variable of the same name. */
 export interface Secret {
   readonly name: string;
@@ -169,12 +183,18 @@ export interface Pipeline {
   readonly deployTag?: { readonly pattern: string; readonly commit: { readonly job: JobId; readonly output: string } };
   readonly runner: string;
   readonly tools: ToolVersions;
-  readonly cloud: CloudLogin;
+  /** How the pipeline's jobs log in: as the plan identity, or as this environment's apply identity. */
+  readonly cloud: { readonly plan: CloudLogin; readonly apply: CloudLogin };
   /** Every CI secret the pipeline reads: the CI stack creates exactly these. */
   readonly secrets: readonly Secret[];
   /** Variables set for every command, e.g. which config file the app reads. */
   readonly env: Readonly<Record<string, string>>;
   readonly jobs: readonly Job[];
+}
+
+/** The login of a job: the apply identity's in a deployment environment, else the plan identity's. */
+export function loginOf(pipeline: Pick<Pipeline, "cloud">, job: Pick<Job, "environment">): CloudLogin {
+  return identityOf(job).kind === "apply" ? pipeline.cloud.apply : pipeline.cloud.plan;
 }
 
 /** Every path that can make a push run the pipeline. */

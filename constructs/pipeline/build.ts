@@ -6,7 +6,7 @@
  * depends on the cloud or the git host comes from their targets (`PipelineSource`).
  */
 import { MAIN_BRANCH, deployTagPattern } from "../core/names";
-import type { Job, Pipeline } from "../core/pipeline-model";
+import { PLAN_IDENTITY, type Job, type Pipeline } from "../core/pipeline-model";
 import { SECRETS } from "../core/secrets";
 import * as jobs from "./jobs";
 import type { PipelineSource } from "./targets";
@@ -44,7 +44,9 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
   };
   const list = environmentJobs(context);
   const jobSecrets = list.flatMap((job) => [...(job.sshAgent ? [SECRETS.sshPrivateKey] : []), ...job.steps.flatMap((s) => s.secrets ?? [])]);
-  const secrets = [...new Map([...jobSecrets, ...source.cloud.login.keySecrets].map((s) => [s.name, s])).values()];
+  const cloud = { plan: source.cloud.login(PLAN_IDENTITY), apply: source.cloud.login({ kind: "apply", env: env.name }) };
+  const keySecrets = [...cloud.plan.keySecrets, ...cloud.apply.keySecrets];
+  const secrets = [...new Map([...jobSecrets, ...keySecrets].map((s) => [s.name, s])).values()];
 
   return {
     name: config.name,
@@ -59,7 +61,7 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
     ...(index > 0 ? { deployTag: { pattern: deployTagPattern(env.name), commit: { job: "promotion-check", output: "sha" } } } : {}),
     runner: config.pipeline.runner,
     tools: config.pipeline.tools,
-    cloud: source.cloud.login,
+    cloud,
     secrets,
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
     jobs: list,

@@ -83,8 +83,12 @@ function deployJob(context: JobContext, job: Omit<Job, "triggers" | "environment
 /** The saved plan of the cluster stack, handed from the plan job to the apply job. */
 const planArtifact = (env: EnvironmentConfig) => ({ name: `plan-${env.name}`, directory: stackDir(stackIds.cluster(env.name)) });
 const synth = step("Synthesize the stacks", SYNTH);
-/** Waited for only where the state lives in a bucket. */
-const backendPrepared = ({ source }: JobContext): JobId[] => (source.stateInBucket ? ["terraform-backend-prepare"] : []);
+/**
+ * Whether the environment's pipeline prepares the state bucket: only where the state lives in a bucket, and only
+ * in the first environment, whose apply identity alone may change the bucket.
+ */
+const preparesBackend = ({ source, env }: JobContext): boolean => source.stateInBucket && env.index === 0;
+const backendPrepared = (context: JobContext): JobId[] => (preparesBackend(context) ? ["terraform-backend-prepare"] : []);
 
 function planStep(stack: string): Step {
   return step(
@@ -149,19 +153,20 @@ export function validateDns(context: JobContext): Job {
   });
 }
 
-/** Only where the state lives in a bucket: GitLab keeps it itself, so there is nothing to prepare. */
+/**
+ * Only where the state lives in a bucket (GitLab keeps it itself) and in the first environment. It writes the
+ * bucket, so it runs in the environment, as its apply identity.
+ */
 export function prepareBackend(context: JobContext): Job[] {
-  if (!context.source.stateInBucket) return [];
+  if (!preparesBackend(context)) return [];
   return [
-    chained(context, {
+    deployJob(context, {
       id: "terraform-backend-prepare",
       title: "Prepare the state backend",
       description: "create or update the state bucket; idempotent",
-      triggers: ["main"],
       needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
       onlyIfChanged: ["infrastructure"],
       tools: ["node", "terraform"],
-      cloudLogin: true,
       sshAgent: false,
       steps: [synth, step("Create or update the state bucket", "bash scripts/bootstrap-state.sh")],
     }),
@@ -175,8 +180,9 @@ export function plan(context: JobContext): Job {
     title: "Plan the cluster stack",
     description: "terraform plan against the stored state; the saved plan is what apply applies",
     triggers: ["change-request", "main"],
+    // The bucket exists before any pipeline runs (the admin bootstraps it for the identity stack), so the plan, read-only,
+    // does not wait for the environment's approval of backend-prepare.
     needs: ["terraform-kkp-validate", "terraform-kkp-dns-validate"],
-    after: backendPrepared(context),
     onlyIfChanged: ["infrastructure"],
     tools: ["node", "terraform"],
     cloudLogin: true,

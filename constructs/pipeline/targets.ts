@@ -3,7 +3,7 @@
  * (clouds/<cloud>/, ci/<system>/) provide these facts; the builder never branches on a provider.
  */
 import type { KkpConfig } from "../../config/settings/resolve";
-import type { CloudLogin, Secret } from "../core/pipeline-model";
+import type { CloudLogin, PipelineIdentity, Secret } from "../core/pipeline-model";
 
 /** Everything the builder reads: the configuration and the facts of its targets. */
 export interface PipelineSource {
@@ -17,8 +17,8 @@ export interface PipelineSource {
 }
 
 export interface PipelineCloud {
-  /** How jobs that touch the cloud log in. */
-  readonly login: CloudLogin;
+  /** How a job that touches the cloud logs in as `identity`. */
+  login(identity: PipelineIdentity): CloudLogin;
   /** `kubermatic-installer deploy --storageclass`: the installer's name for the cloud's default StorageClass. */
   readonly storageClass: string;
   /** The admin-supplied CI secrets holding the KKP Preset's credentials, which flux-bootstrap hands to Flux. */

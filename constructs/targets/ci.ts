@@ -9,8 +9,10 @@ import type { z } from "zod";
 import type { EnvironmentConfig, KkpConfig, TargetSection } from "../../config/settings/resolve";
 import type { GitHost } from "../content/targets";
 import type { Pipeline, Secret } from "../core/pipeline-model";
+import type { CiOidcTrust } from "./oidc";
 import type { GeneratedSecrets } from "../generated-secrets";
 import type { PipelineCi } from "../pipeline/targets";
+import type { ConfigIssue } from "./cloud";
 import type { StateStore } from "./state-store";
 
 /** A CI system as the registry knows it: cheap to load until `target` is called. */
@@ -21,6 +23,8 @@ export interface CiModule<Section extends TargetSection> {
   readonly supportsPromotion: boolean;
   /** The repository, e.g. `github.com/acme/kkp-gitops`: part of the state bucket's identity. */
   repository(section: Section): string;
+  /** Checks that need settings outside the section, e.g. that OIDC needs the repository's IDs. */
+  check?(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials"> }): ConfigIssue[];
   /** The target for a resolved configuration; loads the system's provider bindings. */
   target(config: KkpConfig, section: Section): CiTarget;
 }
@@ -39,6 +43,8 @@ export interface CiStackContent {
 }
 
 export interface CiTarget extends PipelineCi, GitHost {
+  /** How its OIDC tokens identify the pipeline's identities. */
+  readonly oidc: CiOidcTrust;
   /** A state store the CI system keeps itself, used instead of the cloud's bucket. */
   readonly stateStore?: StateStore;
   /** The CI system's own files rendered from the pipelines (path, content), in a stable order. */

@@ -9,6 +9,7 @@ import type { z } from "zod";
 import type { EnvironmentConfig, KkpConfig, MachineSizes, TargetSection } from "../../config/settings/resolve";
 import type { CloudContent } from "../content/targets";
 import type { DnsRecord } from "../dns-records";
+import type { CiOidcTrust } from "./oidc";
 import type { PipelineCloud } from "../pipeline/targets";
 import type { StateStore } from "./state-store";
 
@@ -35,8 +36,13 @@ export interface CloudModule<Section extends TargetSection> {
 export interface CloudTarget extends PipelineCloud, CloudContent {
   /** The cloud's state bucket, used unless the CI system keeps the state itself. */
   readonly stateStore: StateStore;
-  /** Adds the cloud's Terraform provider to a stack. */
-  configureProvider(scope: Construct): void;
+  /** Adds the cloud's Terraform provider to a stack; with `env`, one of that environment's stacks. */
+  configureProvider(scope: Construct, env?: EnvironmentConfig): void;
+  /**
+   * Defines the pipeline's identities (the identity stack, with OIDC credentials): federation with the CI system's
+   * tokens as `trust` describes them, a read-only plan identity, and an apply identity per environment.
+   */
+  defineIdentities(scope: Construct, trust: CiOidcTrust): void;
   /** Defines the master cluster's machines, network and API load balancer, and its KubeOne outputs. */
   defineCluster(scope: Construct, env: EnvironmentConfig): void;
   /** Writes KKP's DNS records in the configured zone. */

@@ -11,7 +11,7 @@
  *   in the cloud's bucket, prepared by terraform-backend-prepare as on GitHub.
  */
 import { stringify } from "yaml";
-import { changePaths, type Job, type Pipeline, type Secret } from "../../core/pipeline-model";
+import { changePaths, loginOf, type Job, type Pipeline, type Secret } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
 import { sshAgentScript, toolsScript } from "../../pipeline/shell";
 
@@ -70,7 +70,7 @@ function step(pipeline: Pipeline, job: Job, context: { condition: boolean; keepP
   const trusted = job.cloudLogin || job.environment !== undefined;
   return {
     name: job.id,
-    ...(job.cloudLogin && pipeline.cloud.method === "oidc" ? { oidc: true } : {}),
+    ...(job.cloudLogin && loginOf(pipeline, job).method === "oidc" ? { oidc: true } : {}),
     ...(trusted ? {} : { caches: ["node", "kkp-tools"] }),
     "max-time": job.environment ? 60 : 20,
     ...(context.condition && paths ? { condition: { changesets: { includePaths: paths } } } : {}),
@@ -86,7 +86,7 @@ function step(pipeline: Pipeline, job: Job, context: { condition: boolean; keepP
         .filter((secret) => secret.format === "multiline")
         .map((secret) => `export ${secret.name}="$(printf '%s' "$${secret.name}" | base64 -d)"`),
       toolsScript(pipeline, job.tools, TOOLS_DIR),
-      ...(job.cloudLogin ? [pipeline.cloud.script(OIDC_TOKEN)] : []),
+      ...(job.cloudLogin ? [loginOf(pipeline, job).script(OIDC_TOKEN)] : []),
       ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
       ...job.steps.map((s) => `# ${s.name}\n${s.run}`),
       ...(job.report ? [`cat ${job.report}`] : []),
@@ -99,7 +99,7 @@ function step(pipeline: Pipeline, job: Job, context: { condition: boolean; keepP
 
 /** Every secret a job's commands read: the SSH key for the agent, its steps' secrets, static cloud keys. */
 function secretsReadBy(pipeline: Pipeline, job: Job): Secret[] {
-  const cloud = pipeline.cloud;
+  const cloud = loginOf(pipeline, job);
   return [
     ...(job.sshAgent ? [SECRETS.sshPrivateKey] : []),
     ...job.steps.flatMap((s) => s.secrets ?? []),

@@ -7,6 +7,16 @@ type BitbucketSection = { readonly provider: "bitbucket"; readonly bitbucket: Bi
 export const BITBUCKET_CI: CiModule<BitbucketSection> = {
   schema: bitbucketCiSchema,
   supportsPromotion: false,
+  check: (section, config) =>
+    config.pipeline.credentials === "oidc" && !section.bitbucket.oidc
+      ? [
+          {
+            path: ["bitbucket", "oidc"],
+            message:
+              "is required for OIDC credentials (pipeline.credentials: oidc): the identity stack trusts tokens by the workspace, repository and deployment environment UUIDs (Repository settings, OpenID Connect); set them, or set pipeline.credentials: static-keys",
+          },
+        ]
+      : [],
   repository: (section) => `bitbucket.org/${section.bitbucket.workspace}/${section.bitbucket.repository}`,
   target: (config, section) => new (require("./target") as typeof import("./target")).BitbucketTarget(config, section.bitbucket),
 };

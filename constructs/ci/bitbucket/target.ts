@@ -9,6 +9,8 @@ import { TerraformOutput } from "../../core/cdktf";
 import type { Pipeline, Secret } from "../../core/pipeline-model";
 import type { FluxBootstrap } from "../../pipeline/targets";
 import type { CiStackContent, CiTarget } from "../../targets/ci";
+import type { CiOidcTrust } from "../../targets/oidc";
+import { bitbucketOidcTrust } from "./oidc";
 import { BITBUCKET_PIPELINES_PATH, renderBitbucketPipelines } from "./bitbucket-pipelines";
 import type { BitbucketSettings } from "./schema";
 
@@ -29,11 +31,13 @@ export class BitbucketTarget implements CiTarget {
   readonly definitionPaths = [BITBUCKET_PIPELINES_PATH];
   readonly repositoryUrls: { readonly ssh: string; readonly https: string };
   readonly notificationProviders = [{ name: "commit-status", type: "bitbucket" }];
+  readonly oidc: CiOidcTrust;
 
   constructor(
-    _config: KkpConfig,
+    config: KkpConfig,
     private readonly settings: BitbucketSettings,
   ) {
+    this.oidc = bitbucketOidcTrust(settings, config.environments[0].name);
     const { workspace, repository } = settings;
     this.repositoryUrls = { ssh: `ssh://git@bitbucket.org/${workspace}/${repository}`, https: `https://bitbucket.org/${workspace}/${repository}` };
   }

@@ -56,14 +56,14 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
         "runs-on": first.runner,
         needs: ["verify"],
         if: "needs.verify.outputs.healthy == 'true'",
-        permissions: { contents: "read", ...(first.cloud.method === "oidc" ? { "id-token": "write" } : {}) },
+        permissions: { contents: "read", ...(first.cloud.plan.method === "oidc" ? { "id-token": "write" } : {}) },
         "timeout-minutes": 20,
         env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
         steps: [
           checkout(),
           ...toolSteps(first, ["node", "terraform"]),
           // Only to read the cluster stack's outputs: where the Kubernetes API is.
-          cloudLoginStep(first),
+          cloudLoginStep(first.cloud.plan),
           {
             name: "Find the Kubernetes API",
             run: [
@@ -106,7 +106,7 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
       },
     },
   };
-  return workflowText(header, workflow, [first.cloud.setupAction.action]);
+  return workflowText(header, workflow, [first.cloud.plan.setupAction.action]);
 }
 
 export const DEPLOY_TAGS_PATH = ".github/workflows/kkp-deploy-tags.yml";
@@ -150,7 +150,7 @@ export function renderDeployTagsWorkflow(config: KkpConfig, first: Pipeline, hea
 }
 
 export function renderDriftWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
-  const oidc = first.cloud.method === "oidc";
+  const oidc = first.cloud.plan.method === "oidc";
   const workflow = {
     name: "kkp drift",
     on: { schedule: [{ cron: "17 5 * * *" }], workflow_dispatch: {} },
@@ -171,7 +171,7 @@ export function renderDriftWorkflow(config: KkpConfig, first: Pipeline, header: 
             steps: [
               checkout(),
               ...toolSteps(first, ["node", "terraform"]),
-              cloudLoginStep(first),
+              cloudLoginStep(first.cloud.plan),
               { name: "Synthesize the stacks", run: SYNTH },
               {
                 name: "Plan without applying",
@@ -196,5 +196,5 @@ export function renderDriftWorkflow(config: KkpConfig, first: Pipeline, header: 
       }),
     ),
   };
-  return workflowText(header, workflow, [first.cloud.setupAction.action]);
+  return workflowText(header, workflow, [first.cloud.plan.setupAction.action]);
 }

@@ -7,6 +7,8 @@ import type { Construct } from "constructs";
 import type { KkpConfig } from "../../../config/settings/resolve";
 import type { Pipeline, Secret } from "../../core/pipeline-model";
 import type { CiStackContent, CiTarget } from "../../targets/ci";
+import type { CiOidcTrust } from "../../targets/oidc";
+import { githubOidcTrust } from "./oidc";
 import type { FluxBootstrap } from "../../pipeline/targets";
 import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, renderDeployTagsWorkflow, renderDriftWorkflow, renderPostDeployWorkflow } from "./feedback";
 import { GithubRepository } from "./repository";
@@ -30,10 +32,13 @@ export class GithubTarget implements CiTarget {
     { name: "dispatch", type: "githubdispatch" },
   ];
 
+  readonly oidc: CiOidcTrust;
+
   constructor(
     private readonly config: KkpConfig,
     private readonly settings: GithubSettings,
   ) {
+    this.oidc = githubOidcTrust(settings);
     const { owner, repository } = settings;
     this.repositoryUrls = { ssh: `ssh://git@github.com/${owner}/${repository}`, https: `https://github.com/${owner}/${repository}` };
   }

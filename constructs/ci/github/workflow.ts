@@ -7,7 +7,7 @@
  */
 import { stringify } from "yaml";
 import { TOOLS_HOME } from "../../core/names";
-import { CHANGE_SETS, changePaths, type Artifact, type Job, type PinnedAction, type Pipeline, type Secret, type Tool } from "../../core/pipeline-model";
+import { CHANGE_SETS, changePaths, loginOf, type Artifact, type CloudLogin, type Job, type PinnedAction, type Pipeline, type Secret, type Tool } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
 import { installSpecs } from "../../pipeline/shell";
 
@@ -75,12 +75,12 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
     defaults: SHELL_DEFAULTS,
     jobs: Object.fromEntries(pipeline.jobs.map((job) => [job.id, renderJob(pipeline, job)])),
   };
-  return workflowText(header, workflow, [pipeline.cloud.setupAction.action]);
+  return workflowText(header, workflow, [pipeline.cloud.plan.setupAction.action]);
 }
 
 function renderJob(pipeline: Pipeline, job: Job): Yaml {
   const condition = jobCondition(pipeline, job);
-  const oidc = job.cloudLogin && pipeline.cloud.method === "oidc";
+  const oidc = job.cloudLogin && loginOf(pipeline, job).method === "oidc";
   const detector = job.id === pipeline.changeDetector && pipeline.jobs.some((j) => j.onlyIfChanged);
   const needs = [...new Set([...job.needs, ...(job.after ?? []), ...(job.onlyIfChanged ? [pipeline.changeDetector] : [])])];
   return {
@@ -107,7 +107,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
       uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}), ...checkoutRef(pipeline, job) }),
       ...toolSteps(pipeline, job.tools),
       ...(detector ? [changeDetectionStep()] : []),
-      ...(job.cloudLogin ? [cloudLoginStep(pipeline)] : []),
+      ...(job.cloudLogin ? [cloudLoginStep(loginOf(pipeline, job))] : []),
       ...(job.sshAgent ? [sshAgentStep()] : []),
       ...(job.downloads ? [download(job.downloads)] : []),
       ...job.steps.map((s) => ({ name: s.name, ...(s.id ? { id: s.id } : {}), run: s.run, ...mergedEnv(secretEnv(s.secrets ?? []), inputEnv(pipeline, job)) })),
@@ -193,9 +193,9 @@ export function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
 }
 
 /** The cloud's own login action, with secrets referred to the GitHub way. */
-export function cloudLoginStep(pipeline: Pipeline): Yaml {
-  const login = pipeline.cloud.setupAction;
-  return uses(login.action, login.inputs(secretRef), login.name);
+export function cloudLoginStep(login: CloudLogin): Yaml {
+  const action = login.setupAction;
+  return uses(action.action, action.inputs(secretRef), action.name);
 }
 
 function sshAgentStep(): Yaml {

@@ -12,7 +12,7 @@
  *   lives in the project's managed Terraform backend, authenticated with the job token.
  */
 import { stringify } from "yaml";
-import { changePaths, type Job, type Pipeline } from "../../core/pipeline-model";
+import { changePaths, loginOf, type Job, type Pipeline } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
 import { sshAgentScript, toolsScript } from "../../pipeline/shell";
 
@@ -91,7 +91,7 @@ function approval(pipeline: Pipeline, push: string): Yaml {
 }
 
 function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: string): Yaml {
-  const audience = job.cloudLogin ? pipeline.cloud.oidcAudience : undefined;
+  const audience = job.cloudLogin ? loginOf(pipeline, job).oidcAudience : undefined;
   const onMain = job.onlyIfChanged ? { if: push, changes: gitlabChanges(job.onlyIfChanged.flatMap((set) => pipeline.changeSets[set])) } : { if: push };
   const needs = [
     ...(job.environment ? [{ job: approvalJob(pipeline), artifacts: false }] : []),
@@ -112,7 +112,7 @@ function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: str
     script: [
       "set -euo pipefail",
       toolsScript(pipeline, job.tools, TOOLS_DIR),
-      ...(job.cloudLogin ? [pipeline.cloud.script(OIDC_TOKEN)] : []),
+      ...(job.cloudLogin ? [loginOf(pipeline, job).script(OIDC_TOKEN)] : []),
       ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
       ...job.steps.map((step) => `# ${step.name}\n${step.run}`),
       // The saved plan holds planned values in clear text: kept for the apply on main only.

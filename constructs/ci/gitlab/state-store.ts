@@ -5,10 +5,10 @@
  * use your user name and a personal access token with api scope.
  *
  * GitLab lets a project's Developers read its Terraform states, so the ci stack, whose state holds KKP's
- * generated secrets, keeps its state in a separate project that only maintainers belong to.
+ * generated secrets, and the identity stack keep their state in a separate project that only maintainers belong to.
  */
 import { HttpBackend, type TerraformStack } from "../../core/cdktf";
-import { stateKeys } from "../../core/names";
+import { ADMIN_STATE_KEYS } from "../../core/names";
 import type { StateStore } from "../../targets/state-store";
 
 export interface GitlabStateStoreProps {
@@ -42,7 +42,7 @@ export class GitlabStateStore implements StateStore {
 
   /** A state name may not contain '/': `prod/cluster` becomes `prod-cluster`. */
   address(key: string): string {
-    const project = key === stateKeys.ci ? this.props.ciStateProject : this.props.project;
+    const project = ADMIN_STATE_KEYS.includes(key) ? this.props.ciStateProject : this.props.project;
     return `${this.props.url}/api/v4/projects/${encodeURIComponent(project)}/terraform/state/${key.replace(/\//g, "-")}`;
   }
 }

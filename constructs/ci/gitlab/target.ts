@@ -8,6 +8,8 @@ import type { KkpConfig } from "../../../config/settings/resolve";
 import type { Pipeline, Secret } from "../../core/pipeline-model";
 import type { FluxBootstrap } from "../../pipeline/targets";
 import type { CiStackContent, CiTarget } from "../../targets/ci";
+import type { CiOidcTrust } from "../../targets/oidc";
+import { gitlabOidcTrust } from "./oidc";
 import { GITLAB_CI_PATH, renderGitlabCi } from "./gitlab-ci";
 import { GitlabProject } from "./project";
 import type { GitlabSettings } from "./schema";
@@ -26,12 +28,14 @@ export class GitlabTarget implements CiTarget {
   readonly stateStore: GitlabStateStore;
   readonly repositoryUrls: { readonly ssh: string; readonly https: string };
   readonly notificationProviders = [{ name: "commit-status", type: "gitlab" }];
+  readonly oidc: CiOidcTrust;
 
   constructor(
     _config: KkpConfig,
     private readonly settings: GitlabSettings,
   ) {
     const { url, project } = settings;
+    this.oidc = gitlabOidcTrust(settings);
     this.stateStore = new GitlabStateStore(settings);
     this.repositoryUrls = { ssh: `ssh://git@${new URL(url).hostname}/${project}`, https: `${url}/${project}` };
   }

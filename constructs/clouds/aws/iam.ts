@@ -105,6 +105,15 @@ const ACTIONS: Record<NodeRole, readonly string[]> = {
   worker: [...NODE, ...IMAGE_PULL],
 };
 
+/** The node roles' (and instance profiles') names of a cluster: what its environment's apply role may manage by name. */
+export function nodeRoleNames(clusterName: string): string[] {
+  return (Object.keys(ACTIONS) as NodeRole[]).map((role) => nodeRoleName(clusterName, role));
+}
+
+function nodeRoleName(clusterName: string, role: NodeRole): string {
+  return `${clusterName}-${role}`;
+}
+
 export interface NodeInstanceProfileProps {
   readonly clusterName: string;
   readonly role: NodeRole;
@@ -117,7 +126,7 @@ export class NodeInstanceProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeInstanceProfileProps) {
     super(scope, id);
-    const name = `${props.clusterName}-${props.role}`;
+    const name = nodeRoleName(props.clusterName, props.role);
     const role = new IamRole(this, "role", {
       name,
       assumeRolePolicy: JSON.stringify({

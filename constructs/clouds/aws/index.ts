@@ -9,11 +9,12 @@ export const AWS_CLOUD: CloudModule<AwsSection> = {
   machineDefaults: { controlPlane: "t3.large", worker: "t3.xlarge", bastion: "t3.micro" },
   location: (section) => `aws/${section.aws.region}`,
   check: (section, config) =>
-    config.pipeline.credentials === "oidc" && !section.aws.pipelineRoleArn
+    config.pipeline.credentials === "oidc" && !section.aws.accountId
       ? [
           {
-            path: ["aws", "pipelineRoleArn"],
-            message: "is required for OIDC credentials (pipeline.credentials: oidc); name the role the pipeline assumes, or set pipeline.credentials: static-keys",
+            path: ["aws", "accountId"],
+            message:
+              "is required for OIDC credentials (pipeline.credentials: oidc): the pipeline assumes the identity stack's roles in this account; set it, or set pipeline.credentials: static-keys",
           },
         ]
       : [],

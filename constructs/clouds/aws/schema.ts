@@ -46,11 +46,24 @@ export const awsCloudSchema = z
           .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI ID such as ami-0123456789abcdef0" })
           .optional()
           .describe("Pin the machine image. @default - the newest Ubuntu 24.04 LTS AMI published by Canonical"),
-        pipelineRoleArn: z
+        accountId: z
           .string()
-          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, { error: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/kkp-pipeline" })
+          .regex(/^\d{12}$/, { error: "must be a 12-digit AWS account ID such as 123456789012" })
           .optional()
-          .describe("IAM role the pipeline assumes through GitHub's OIDC token. Required unless pipeline.credentials is static-keys."),
+          .describe(
+            "AWS account of the installation. The identity stack creates the pipeline's roles in it, and every stack refuses to run against another account. Required unless pipeline.credentials is static-keys.",
+          ),
+        oidcProviderExists: z
+          .boolean()
+          .default(false)
+          .describe(
+            "The account already has an IAM OIDC provider for the CI system's issuer (IAM allows one per issuer): the identity stack uses it, and refuses it unless it admits the pipeline's audience. @default false (the identity stack creates it)",
+          ),
+        pipelineRoleArn: z
+          .unknown()
+          .refine((value) => value === undefined, { error: "was replaced by the identity stack's roles: remove it, set cloud.aws.accountId, and deploy the identity stack (README, one-time setup)" })
+          .optional()
+          .describe("Replaced by accountId and the identity stack; refused with a hint."),
         tags: z
           .record(z.string().min(1).max(128), z.string().max(256))
           .default({})

@@ -2,13 +2,15 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
-import type { CloudLogin } from "../../core/pipeline-model";
+import type { CloudLogin, PipelineIdentity } from "../../core/pipeline-model";
 import { placeholder } from "../../core/secrets";
 import type { DnsRecord } from "../../dns-records";
 import { AWS_PRESET_SECRETS } from "./secrets";
 import type { CloudTarget } from "../../targets/cloud";
 import type { Manifest } from "../../content/yaml";
+import type { CiOidcTrust } from "../../targets/oidc";
 import { AwsCluster } from "./cluster";
+import { AwsPipelineIdentities, CLUSTER_OWNER_TAG } from "./identities";
 import { Route53Records } from "./dns";
 import { awsLogin } from "./login";
 import type { AwsCloudSettings } from "./schema";
@@ -18,7 +20,6 @@ import { S3StateStore } from "./state-store";
 export class AwsTarget implements CloudTarget {
   readonly id = "aws";
   readonly stateStore: S3StateStore;
-  readonly login: CloudLogin;
   /** `kubermatic-installer deploy --storageclass aws`. */
   readonly storageClass = "aws";
   readonly kubeoneCloudProvider: Manifest = { aws: {}, external: true };
@@ -31,13 +32,24 @@ export class AwsTarget implements CloudTarget {
     private readonly settings: AwsCloudSettings,
   ) {
     this.stateStore = new S3StateStore({ bucketName: config.state.bucketName, region: settings.region, locking: config.state.locking });
-    this.login = awsLogin(settings, config.pipeline.credentials === "static-keys");
     this.seedDatacenters = { [`aws-${settings.region}`]: { location: settings.region, spec: { aws: { region: settings.region } } } };
   }
 
-  configureProvider(scope: Construct): void {
-    const tags = { "kkp.k8c.io/installation": this.config.name, ...this.settings.tags };
-    new AwsProvider(scope, "aws", { region: this.settings.region, defaultTags: [{ tags }] });
+  login(identity: PipelineIdentity): CloudLogin {
+    return awsLogin(this.config, this.settings, identity);
+  }
+
+  configureProvider(scope: Construct, env?: EnvironmentConfig): void {
+    // An environment's resources carry its cluster's name: its apply role may change only what carries it.
+    const tags = { "kkp.k8c.io/installation": this.config.name, ...(env ? { [CLUSTER_OWNER_TAG]: env.clusterName } : {}), ...this.settings.tags };
+    const accounts = this.settings.accountId ? { allowedAccountIds: [this.settings.accountId] } : {};
+    new AwsProvider(scope, "aws", { region: this.settings.region, ...accounts, defaultTags: [{ tags }] });
+  }
+
+  defineIdentities(scope: Construct, trust: CiOidcTrust): void {
+    const { accountId } = this.settings;
+    if (!accountId) throw new Error("the identity stack needs cloud.aws.accountId; the configuration check requires it with OIDC credentials");
+    new AwsPipelineIdentities(scope, "pipeline-identities", { config: this.config, settings: { ...this.settings, accountId }, trust });
   }
 
   defineCluster(scope: Construct, env: EnvironmentConfig): void {

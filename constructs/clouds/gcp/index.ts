@@ -11,12 +11,12 @@ export const GCP_CLOUD: CloudModule<GcpSection> = {
   location: (section) => `gcp/${section.gcp.project}/${section.gcp.region}`,
   check: (section, config) => [
     ...zoneIssues(section.gcp),
-    ...(config.pipeline.credentials === "oidc" && !section.gcp.pipelineIdentity
+    ...(config.pipeline.credentials === "oidc" && !section.gcp.projectNumber
       ? [
           {
-            path: ["gcp", "pipelineIdentity"],
+            path: ["gcp", "projectNumber"],
             message:
-              "is required for OIDC credentials (pipeline.credentials: oidc); name the workload identity provider and service account, or set pipeline.credentials: static-keys",
+              "is required for OIDC credentials (pipeline.credentials: oidc): the pipeline exchanges its tokens at the identity stack's pool in this project; set it, or set pipeline.credentials: static-keys",
           },
         ]
       : []),

@@ -1,23 +1,43 @@
-/** How pipeline jobs log in to Google Cloud: workload identity federation with the job's OIDC token, or a key. */
-import type { CloudLogin } from "../../core/pipeline-model";
+/**
+ * How pipeline jobs log in to Google Cloud: workload identity federation with the job's OIDC token at the identity
+ * stack's pool, impersonating the service account of the job's identity; or a service account key (the plan
+ * account's in every job outside an environment, the apply account's inside one).
+ */
+import type { KkpConfig } from "../../../config/settings/resolve";
+import type { CloudLogin, PipelineIdentity } from "../../core/pipeline-model";
 import { oidcTokenFile, requireKeys } from "../../pipeline/shell";
-import { GCP_KEY_SECRET } from "./secrets";
+import { pipelineServiceAccountEmail, workloadIdentityProviderName } from "./identity-names";
+import { GCP_KEY_SECRET, GCP_PLAN_KEY_SECRET } from "./secrets";
 import type { GcpCloudSettings } from "./schema";
 
 
 const GOOGLE_AUTH = { uses: "google-github-actions/auth", sha: "7c6bc770dae815cd3e89ee6cdf493a5fab2cc093", version: "v3.0.0" };
 
-export function gcpLogin(settings: GcpCloudSettings, staticKeys: boolean): CloudLogin {
-  const identity = settings.pipelineIdentity;
-  if (staticKeys || !identity) {
+/** The audience a token must carry for the provider: its full resource name as a URL (the provider's default allowed audience). */
+export function gcpOidcAudience(providerName: string): string {
+  return `https://iam.googleapis.com/${providerName}`;
+}
+
+export function gcpLogin(config: KkpConfig, settings: GcpCloudSettings, identity: PipelineIdentity): CloudLogin {
+  if (config.pipeline.credentials === "static-keys" || !settings.projectNumber) {
+    const key = identity.kind === "plan" ? GCP_PLAN_KEY_SECRET : GCP_KEY_SECRET;
     return {
       method: "static-keys",
-      keySecrets: [GCP_KEY_SECRET],
-      setupAction: { name: "Use the pipeline's service account key", action: GOOGLE_AUTH, inputs: (secretRef) => ({ credentials_json: secretRef(GCP_KEY_SECRET) }) },
-      script: () => requireKeys([GCP_KEY_SECRET.name]).join("\n"),
+      keySecrets: [key],
+      setupAction: {
+        name: identity.kind === "plan" ? "Use the read-only service account's key" : "Use the pipeline's service account key",
+        action: GOOGLE_AUTH,
+        inputs: (secretRef) => ({ credentials_json: secretRef(key) }),
+      },
+      script: () =>
+        [
+          ...requireKeys([key.name]),
+          ...(identity.kind === "plan" ? [`export ${GCP_KEY_SECRET.name}="$${key.name}"`] : []),
+        ].join("\n"),
     };
   }
-  const { workloadIdentityProvider, serviceAccount } = identity;
+  const workloadIdentityProvider = workloadIdentityProviderName(config, settings.projectNumber, config.ci.provider);
+  const serviceAccount = pipelineServiceAccountEmail(config, settings.project, identity);
   const credentials = {
     type: "external_account",
     audience: `//iam.googleapis.com/${workloadIdentityProvider}`,
@@ -29,9 +49,9 @@ export function gcpLogin(settings: GcpCloudSettings, staticKeys: boolean): Cloud
   return {
     method: "oidc",
     keySecrets: [],
-    oidcAudience: `https://iam.googleapis.com/${workloadIdentityProvider}`,
+    oidcAudience: gcpOidcAudience(workloadIdentityProvider),
     setupAction: {
-      name: "Impersonate the pipeline's service account",
+      name: identity.kind === "plan" ? "Impersonate the pipeline's read-only service account" : `Impersonate the service account that deploys ${identity.env}`,
       action: GOOGLE_AUTH,
       inputs: () => ({ workload_identity_provider: workloadIdentityProvider, service_account: serviceAccount }),
     },

@@ -61,23 +61,18 @@ export const gcpCloudSchema = z
           })
           .default({ family: "ubuntu-2404-lts-amd64", project: "ubuntu-os-cloud" })
           .describe("Machine image: the newest image of a family. @default Ubuntu 24.04 LTS from ubuntu-os-cloud"),
-        pipelineIdentity: z
-          .strictObject({
-            workloadIdentityProvider: z
-              .string()
-              .regex(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/, {
-                error: "must be a workload identity provider such as projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
-              })
-              .describe("Full resource name of the workload identity provider that trusts the CI's OIDC tokens."),
-            serviceAccount: z
-              .string()
-              .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/, {
-                error: "must be a service account e-mail such as kkp-pipeline@acme-kkp-prod.iam.gserviceaccount.com",
-              })
-              .describe("Service account the pipeline impersonates."),
-          })
+        projectNumber: z
+          .string()
+          .regex(/^\d{6,19}$/, { error: "must be the project's number (digits only, from `gcloud projects describe <project> --format='value(projectNumber)'`)" })
           .optional()
-          .describe("Workload identity federation for the pipeline. Required unless pipeline.credentials is static-keys."),
+          .describe(
+            "Number of the project: the identity stack's workload identity pool lives in it, and the pipeline's tokens are exchanged there. Required unless pipeline.credentials is static-keys.",
+          ),
+        pipelineIdentity: z
+          .unknown()
+          .refine((value) => value === undefined, { error: "was replaced by the identity stack's pool and service accounts: remove it, set cloud.gcp.projectNumber, and deploy the identity stack (README, one-time setup)" })
+          .optional()
+          .describe("Replaced by projectNumber and the identity stack; refused with a hint."),
         labels: z
           .record(
             z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { error: "label keys must be lowercase letters, digits, '_' or '-', starting with a letter" }),

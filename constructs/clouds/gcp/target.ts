@@ -3,12 +3,14 @@ import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import type { Manifest } from "../../content/yaml";
-import type { CloudLogin } from "../../core/pipeline-model";
+import type { CloudLogin, PipelineIdentity } from "../../core/pipeline-model";
 import { placeholder } from "../../core/secrets";
 import type { DnsRecord } from "../../dns-records";
 import { GCP_PRESET_SECRETS } from "./secrets";
 import type { CloudTarget } from "../../targets/cloud";
+import type { CiOidcTrust } from "../../targets/oidc";
 import { GcpCluster } from "./cluster";
+import { GcpPipelineIdentities } from "./identities";
 import { CloudDnsRecords } from "./dns";
 import { gcpLogin } from "./login";
 import type { GcpCloudSettings } from "./schema";
@@ -25,7 +27,6 @@ const GCE_CLOUD_CONFIG = ["[global]", "regional = true", "multizone = true", 'to
 export class GcpTarget implements CloudTarget {
   readonly id = "gcp";
   readonly stateStore: GcsStateStore;
-  readonly login: CloudLogin;
   /** `kubermatic-installer deploy --storageclass gcp` (pkg/install/stack/common/storageclass.go names no `gce`). */
   readonly storageClass = "gcp";
   readonly kubeoneCloudProvider: Manifest = { gce: {}, external: true, cloudConfig: GCE_CLOUD_CONFIG };
@@ -38,7 +39,6 @@ export class GcpTarget implements CloudTarget {
     private readonly settings: GcpCloudSettings,
   ) {
     this.stateStore = new GcsStateStore({ bucketName: config.state.bucketName, location: settings.region });
-    this.login = gcpLogin(settings, config.pipeline.credentials === "static-keys");
     const region = settings.region;
     this.seedDatacenters = {
       [`gcp-${region}`]: {
@@ -55,12 +55,22 @@ export class GcpTarget implements CloudTarget {
     };
   }
 
+  login(identity: PipelineIdentity): CloudLogin {
+    return gcpLogin(this.config, this.settings, identity);
+  }
+
   configureProvider(scope: Construct): void {
     new GoogleProvider(scope, "google", {
       project: this.settings.project,
       region: this.settings.region,
       defaultLabels: { "kkp-installation": this.config.name, ...this.settings.labels },
     });
+  }
+
+  defineIdentities(scope: Construct, trust: CiOidcTrust): void {
+    const { projectNumber } = this.settings;
+    if (!projectNumber) throw new Error("the identity stack needs cloud.gcp.projectNumber; the configuration check requires it with OIDC credentials");
+    new GcpPipelineIdentities(scope, "pipeline-identities", { config: this.config, settings: { ...this.settings, projectNumber }, trust });
   }
 
   defineCluster(scope: Construct, env: EnvironmentConfig): void {

@@ -1,0 +1,19 @@
+import type { Construct } from "constructs";
+import type { Installation } from "../config/installation";
+import { TerraformStack } from "../constructs/core/cdktf";
+import { stateKeys } from "../constructs/core/names";
+
+/**
+ * The pipeline's cloud identities: federation with the CI system's OIDC tokens, a read-only plan identity for
+ * change requests, and an apply identity per environment. An admin deploys it once, after the state bucket and
+ * before the CI stack, and again when environments change; no pipeline identity can change it or read its state.
+ */
+export class IdentityStack extends TerraformStack {
+  constructor(scope: Construct, id: string, installation: Installation) {
+    super(scope, id);
+    const { cloud, ci, stateStore } = installation;
+    cloud.configureProvider(this);
+    stateStore.attach(this, stateKeys.identity);
+    cloud.defineIdentities(this, ci.oidc);
+  }
+}
