@@ -33,6 +33,16 @@ function stepsRun(items: any[], changed?: string[]): string[] {
 }
 
 describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
+  test("installs npm packages without lifecycle scripts in every step that can mint a cloud token", () => {
+    const steps = pipelines.branches.main.flatMap((item: any) => [...(item.parallel ?? []), ...(item.stage?.steps ?? []), ...(item.step ? [item] : [])].map((s: any) => s.step));
+    const credentialed = steps.filter((step: any) => step.oidc);
+    expect(credentialed.length).toBeGreaterThan(0);
+    for (const step of credentialed) {
+      const scripts = step.script.join("\n").match(/npm ci[^\n]*/g) ?? [];
+      expect({ step: step.name, scripts }).toEqual({ step: step.name, scripts: scripts.length > 0 ? ["npm ci --ignore-scripts --no-audit --no-fund"] : [] });
+    }
+  });
+
   test("pull requests run validate and plan", () => {
     expect(stepsRun(pipelines["pull-requests"]["**"])).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate", "terraform-plan"]);
     expect(pipelines["pull-requests"]["**"][0].parallel).toHaveLength(2);

@@ -98,6 +98,15 @@ describe("GitLab's glob semantics (File.fnmatch with FNM_PATHNAME)", () => {
 });
 
 describe("the .gitlab-ci.yml of the GitLab example", () => {
+  test("installs npm packages without lifecycle scripts in every job that can mint a cloud token", () => {
+    const jobs = Object.entries<any>(ci).filter(([, job]) => job.id_tokens);
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const [id, job] of jobs) {
+      const scripts = job.script.join("\n").match(/npm ci[^\n]*/g) ?? [];
+      expect({ id, scripts }).toEqual({ id, scripts: scripts.length > 0 ? ["npm ci --ignore-scripts --no-audit --no-fund"] : [] });
+    }
+  });
+
   test("passes gitlab-ci-local's validation against GitLab's CI schema", () => {
     const run = gitlabJobs(ciText, "merge_request_event");
     expect(run.status).toBe(0);

@@ -250,6 +250,15 @@ describe("workflow hardening", () => {
     expect(bound).toEqual(["terraform-backend-prepare", "terraform-apply", "kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]);
   });
 
+  test("installs npm packages without lifecycle scripts in every job that can mint a cloud token", () => {
+    for (const [id, job] of jobs) {
+      const installs = job.steps.filter((s: any) => /\bnpm ci\b/.test(s.run ?? "")).map((s: any) => s.run);
+      const expected = installs.length > 0 ? ["npm ci --ignore-scripts --no-audit --no-fund"] : [];
+      if (job.permissions["id-token"]) expect({ id, installs }).toEqual({ id, installs: expected });
+      else expect(installs.filter((run: string) => run.includes("--ignore-scripts"))).toEqual([]);
+    }
+  });
+
   test("reads deploy secrets only in jobs bound to the environment", () => {
     const environmentSecrets = ["SSH_PRIVATE_KEY", "KUBEONE_CREDENTIALS", "FLUX_GITHUB_TOKEN"];
     for (const [id, job] of jobs) {

@@ -44,13 +44,23 @@ export function installSpecs(versions: ToolVersions, tools: readonly Tool[], wit
 }
 
 /**
+ * `npm ci`; in a job that logs in to the cloud without lifecycle scripts, so no package's install script runs
+ * where a cloud token can be minted (the pipeline needs none of them: the synth and its scripts run on plain
+ * JavaScript and esbuild's prebuilt binary, which npm installs as an optional dependency).
+ */
+export function npmInstall(cloudLogin: boolean): string {
+  return cloudLogin ? "npm ci --ignore-scripts --no-audit --no-fund" : "npm ci --no-audit --no-fund";
+}
+
+/**
  * Installs what a job needs on the CI image (node:<major>-bookworm): the project's npm packages, and the
  * pinned binaries below `toolsDir` (a cached directory), linked at ~/.kkp-tools where the jobs expect them.
  */
-export function toolsScript(pipeline: Pipeline, tools: readonly Tool[], toolsDir: string): string {
+export function toolsScript(pipeline: Pipeline, job: { readonly tools: readonly Tool[]; readonly cloudLogin: boolean }, toolsDir: string): string {
+  const { tools } = job;
   const binaries = installSpecs(pipeline.tools, tools, true);
   return [
-    ...(tools.includes("node") ? ["npm ci --no-audit --no-fund"] : []),
+    ...(tools.includes("node") ? [npmInstall(job.cloudLogin)] : []),
     ...(binaries.length > 0
       ? [
           "command -v unzip > /dev/null || (apt-get update -qq && apt-get install -y -qq unzip > /dev/null)",

@@ -85,7 +85,7 @@ function step(pipeline: Pipeline, job: Job, context: { condition: boolean; keepP
       ...secretsReadBy(pipeline, job)
         .filter((secret) => secret.format === "multiline")
         .map((secret) => `export ${secret.name}="$(printf '%s' "$${secret.name}" | base64 -d)"`),
-      toolsScript(pipeline, job.tools, TOOLS_DIR),
+      toolsScript(pipeline, job, TOOLS_DIR),
       ...(job.cloudLogin ? [loginOf(pipeline, job).script(OIDC_TOKEN)] : []),
       ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
       ...job.steps.map((s) => `# ${s.name}\n${s.run}`),

@@ -29,7 +29,7 @@ export function dispatchTypes(config: KkpConfig): string[] {
 const checkout = () => uses("checkout", { "persist-credentials": false });
 
 export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
-  const node = toolSteps(first, ["node"]);
+  const node = toolSteps(first, ["node"], false);
   const api = { GH_TOKEN: "${{ github.token }}" };
   // The environment is the event's: the cluster stack's directory is named at run time.
   const clusterDir = stackDir(stackIds.cluster("$KKP_ENV"));
@@ -61,7 +61,7 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
         env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
         steps: [
           checkout(),
-          ...toolSteps(first, ["node", "terraform"]),
+          ...toolSteps(first, ["node", "terraform"], true),
           // Only to read the cluster stack's outputs: where the Kubernetes API is.
           cloudLoginStep(first.cloud.plan),
           {
@@ -170,7 +170,7 @@ export function renderDriftWorkflow(config: KkpConfig, first: Pipeline, header: 
             "timeout-minutes": 30,
             steps: [
               checkout(),
-              ...toolSteps(first, ["node", "terraform"]),
+              ...toolSteps(first, ["node", "terraform"], true),
               cloudLoginStep(first.cloud.plan),
               { name: "Synthesize the stacks", run: SYNTH },
               {

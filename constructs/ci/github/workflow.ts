@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { TOOLS_HOME } from "../../core/names";
 import { CHANGE_SETS, changePaths, loginOf, type Artifact, type CloudLogin, type Job, type PinnedAction, type Pipeline, type Secret, type Tool } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
-import { installSpecs } from "../../pipeline/shell";
+import { installSpecs, npmInstall } from "../../pipeline/shell";
 
 /** Every action the workflows use besides the cloud's login action, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
@@ -105,7 +105,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     steps: [
       // The change detector compares with the commit before the push, so it needs the history.
       uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}), ...checkoutRef(pipeline, job) }),
-      ...toolSteps(pipeline, job.tools),
+      ...toolSteps(pipeline, job.tools, job.cloudLogin),
       ...(detector ? [changeDetectionStep()] : []),
       ...(job.cloudLogin ? [cloudLoginStep(loginOf(pipeline, job))] : []),
       ...(job.sshAgent ? [sshAgentStep()] : []),
@@ -172,12 +172,13 @@ function secretEnv(secrets: readonly Secret[]): Yaml {
   return secrets.length > 0 ? { env: Object.fromEntries(secrets.map((s) => [s.name, secretRef(s)])) } : {};
 }
 
-export function toolSteps(pipeline: Pipeline, tools: readonly Tool[]): Yaml[] {
+/** The setup steps of `tools`; `cloudLogin` when the job logs in to the cloud, so npm runs no install script. */
+export function toolSteps(pipeline: Pipeline, tools: readonly Tool[], cloudLogin: boolean): Yaml[] {
   const steps: Yaml[] = [];
   const v = pipeline.tools;
   if (tools.includes("node")) {
     steps.push(uses("setupNode", { "node-version": v.node, cache: "npm" }));
-    steps.push({ name: "Install dependencies", run: "npm ci --no-audit --no-fund" });
+    steps.push({ name: "Install dependencies", run: npmInstall(cloudLogin) });
   }
   if (tools.includes("terraform")) {
     steps.push(uses("setupTerraform", { terraform_version: v.terraform, terraform_wrapper: false }));

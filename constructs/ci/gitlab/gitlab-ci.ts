@@ -111,7 +111,7 @@ function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: str
     cache: { key: `kkp-tools-${Object.values(pipeline.tools).join("-")}`, paths: [".kkp-tools/"] },
     script: [
       "set -euo pipefail",
-      toolsScript(pipeline, job.tools, TOOLS_DIR),
+      toolsScript(pipeline, job, TOOLS_DIR),
       ...(job.cloudLogin ? [loginOf(pipeline, job).script(OIDC_TOKEN)] : []),
       ...(job.sshAgent ? [sshAgentScript(SECRETS.sshPrivateKey.name)] : []),
       ...job.steps.map((step) => `# ${step.name}\n${step.run}`),
