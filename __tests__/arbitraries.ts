@@ -20,8 +20,8 @@ export const validConfig = fc
     count: fc.constantFrom(1, 3, 5, 7),
     diskSizeGiB: fc.integer({ min: 20, max: 2000 }),
     bastion: fc.boolean(),
-    apiCidrs: fc.array(cidr, { minLength: 1, maxLength: 12 }),
-    sshCidrs: fc.array(cidr, { minLength: 1, maxLength: 3 }),
+    apiCidrs: fc.array(cidr, { minLength: 0, maxLength: 12 }),
+    sshCidrs: fc.array(cidr, { minLength: 0, maxLength: 3 }),
     pools: uniqueNames(3),
     replicas: fc.integer({ min: 0, max: 50 }),
     environments: uniqueNames(4),
@@ -40,6 +40,8 @@ export const validConfig = fc
     else data.cloud.aws.region = v.region;
     data.controlPlane = { count: v.count, diskSizeGiB: v.diskSizeGiB };
     data.bastion = { enabled: v.bastion };
+    // Without a bastion the jobs SSH to the nodes directly, from self-hosted runners inside the network.
+    if (!v.bastion) data.pipeline = { runner: "kkp-vpc" };
     data.access = { apiCidrs: v.apiCidrs, sshCidrs: v.sshCidrs };
     data.workers = v.pools.map((name) => ({ name, replicasPerZone: v.replicas }));
     data.environments = v.environments.map((name) => ({ name }));
@@ -118,7 +120,7 @@ export const invalidConfig: fc.Arbitrary<Mistake> = fc
         return { data, setting: pathText(at) };
       }
       case "missing": {
-        const at = [["name"], ["kkp", "domain"], ["kkp", "adminEmail"], ["dns", "zone"], ["ssh", "publicKey"], ["access", "apiCidrs"]][pick % 6];
+        const at = [["name"], ["kkp", "domain"], ["kkp", "adminEmail"], ["dns", "zone"], ["ssh", "publicKey"], ["ci", "github", "repository"]][pick % 6];
         delete at.slice(0, -1).reduce<any>((node, k) => node[k], data)[at[at.length - 1]];
         return { data, setting: pathText(at) };
       }

@@ -66,7 +66,7 @@ describe("AWS cluster stack: network", () => {
     for (const type of ["aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_internet_gateway"]) expect(resources(existing, type)).toEqual([]);
     expect(resources(existing, "aws_security_group")[0].vpc_id).toBe("vpc-0123456789abcdef0");
     expect(resources(existing, "aws_lb")[0].subnets).toEqual(["subnet-0aaaaaaaaaaaaaaaa"]);
-    expect(resources(existing, "aws_instance").filter((i) => i.iam_instance_profile).map((i) => i.subnet_id)).toEqual([
+    expect(resources(existing, "aws_instance").filter((i) => i.iam_instance_profile && !i.tags.Name.endsWith("bastion")).map((i) => i.subnet_id)).toEqual([
       "subnet-0bbbbbbbbbbbbbbbb",
       "subnet-0cccccccccccccccc",
       "subnet-0bbbbbbbbbbbbbbbb",
@@ -78,11 +78,14 @@ describe("AWS cluster stack: network", () => {
 describe("AWS cluster stack: security groups", () => {
   const cluster = clusterOf();
 
-  test("opens the API load balancer to access.apiCidrs and to the NAT gateway's address", () => {
+  test("opens the API load balancer only to the NAT gateway's address by default, and to access.apiCidrs", () => {
     const lbGroup = group(cluster, "kkp-prod-api-lb");
     const sources = ingressRules(cluster).filter((r) => r.security_group_id === lbGroup);
-    expect(sources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([
-      ["0.0.0.0/0", 6443, 6443],
+    expect(sources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([[expect.stringMatching(/^\$\{aws_eip\.cluster_network_nat-eip_\w+\.public_ip\}\/32$/), 6443, 6443]]);
+    const admins = clusterOf((c) => (c.access.apiCidrs = ["198.51.100.0/24"]));
+    const adminSources = ingressRules(admins).filter((r) => r.security_group_id === group(admins, "kkp-prod-api-lb"));
+    expect(adminSources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([
+      ["198.51.100.0/24", 6443, 6443],
       [expect.stringMatching(/^\$\{aws_eip\.cluster_network_nat-eip_\w+\.public_ip\}\/32$/), 6443, 6443],
     ]);
   });
@@ -95,12 +98,14 @@ describe("AWS cluster stack: security groups", () => {
     expect(api[0]).not.toHaveProperty("cidr_ipv4");
   });
 
-  test("admits SSH to the nodes only from the bastion, and to the bastion only from access.sshCidrs", () => {
+  test("admits SSH to the nodes only from the bastion, and to the bastion from nowhere by default (the pipeline comes through Session Manager)", () => {
     const nodes = group(cluster, "kkp-prod-nodes");
     const bastion = group(cluster, "kkp-prod-bastion");
     const ssh = ingressRules(cluster).filter((r) => r.from_port === 22);
     expect(ssh.filter((r) => r.security_group_id === nodes)).toEqual([expect.objectContaining({ referenced_security_group_id: bastion })]);
-    expect(ssh.filter((r) => r.security_group_id === bastion).map((r) => r.cidr_ipv4)).toEqual(["203.0.113.0/24"]);
+    expect(ssh.filter((r) => r.security_group_id === bastion).map((r) => r.cidr_ipv4)).toEqual([]);
+    const admins = clusterOf((c) => (c.access.sshCidrs = ["198.51.100.0/24"]));
+    expect(ingressRules(admins).filter((r) => r.from_port === 22 && r.security_group_id === group(admins, "kkp-prod-bastion")).map((r) => r.cidr_ipv4)).toEqual(["198.51.100.0/24"]);
   });
 
   test("allows all traffic between nodes", () => {
@@ -108,9 +113,9 @@ describe("AWS cluster stack: security groups", () => {
     expect(ingressRules(cluster)).toContainEqual(expect.objectContaining({ security_group_id: nodes, referenced_security_group_id: nodes, ip_protocol: "-1" }));
   });
 
-  test("opens nothing else to 0.0.0.0/0 and no NodePorts by default", () => {
+  test("opens nothing to 0.0.0.0/0 and no NodePorts by default", () => {
     const open = ingressRules(cluster).filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
-    expect(open.map((r) => r.from_port)).toEqual([6443]);
+    expect(open).toEqual([]);
     expect(ingressRules(cluster).filter((r) => r.from_port === 30000)).toEqual([]);
   });
 
@@ -125,7 +130,7 @@ describe("AWS cluster stack: security groups", () => {
   });
 
   test("without a bastion, admits SSH to the nodes from access.sshCidrs and creates no bastion", () => {
-    const direct = clusterOf((c) => (c.bastion = { enabled: false }));
+    const direct = clusterOf((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner: "kkp-vpc" }, access: { sshCidrs: ["203.0.113.0/24"] } }));
     const nodes = group(direct, "kkp-prod-nodes");
     expect(ingressRules(direct).filter((r) => r.from_port === 22)).toEqual([expect.objectContaining({ security_group_id: nodes, cidr_ipv4: "203.0.113.0/24" })]);
     expect(resources(direct, "aws_instance").filter((i) => i.tags.Name.endsWith("bastion"))).toEqual([]);
@@ -194,7 +199,7 @@ describe("AWS cluster stack: IAM", () => {
   const policies = resources(cluster, "aws_iam_role_policy").map((p) => JSON.parse(p.policy));
 
   test("gives control plane and workers their own instance profile", () => {
-    expect(resources(cluster, "aws_iam_instance_profile").map((p) => p.name)).toEqual(["kkp-prod-control-plane", "kkp-prod-worker"]);
+    expect(resources(cluster, "aws_iam_instance_profile").map((p) => p.name)).toEqual(["kkp-prod-bastion", "kkp-prod-control-plane", "kkp-prod-worker"]);
     expect(resources(cluster, "aws_instance").filter((i) => i.tags.Name.includes("-cp-")).every((i) => i.iam_instance_profile.includes("control-plane-iam"))).toBe(true);
   });
 

@@ -144,10 +144,16 @@ describe("bad configuration", () => {
     expect(configErrorFor((c) => (c.cloud.provider = "azure"))).toContain('cloud.provider: must be one of: aws, gcp (got "azure")');
   });
 
-  test("fails when nobody may SSH in", () => {
-    expect(configErrorFor((c) => (c.access.sshCidrs = []))).toContain(
-      "access.sshCidrs: is empty, so nobody could SSH to the bastion and KubeOne could not reach the cluster",
+  test("refuses SSH open to the internet, and no bastion on hosted runners, which could not reach the nodes", () => {
+    expect(configErrorFor((c) => (c.access.sshCidrs = ["0.0.0.0/0"]))).toContain(
+      "access.sshCidrs[0]: would open SSH to the whole internet; the pipeline reaches the bastion through the cloud's tunnel, so list only your admins' CIDRs, or none",
     );
+    expect(configErrorFor((c) => (c.bastion = { enabled: false }))).toContain(
+      "bastion.enabled: is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; set pipeline.runner to your self-hosted runners' label (not ubuntu-latest)",
+    );
+    // Nobody from outside is the default: the pipeline needs no open port.
+    expect(configFrom().access).toMatchObject({ sshCidrs: [], apiCidrs: [] });
+    expect(configFrom((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner: "kkp-vpc" } })).bastion.enabled).toBe(false);
   });
 
   test("fails on duplicate environment names", () => {

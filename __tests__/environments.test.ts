@@ -15,7 +15,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { fluxTree } from "../constructs/content/flux";
 import { installationOf, pipelinesOf } from "../config/installation";
-import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes } from "../constructs/ci/github/feedback";
+import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, dispatchTypes, renderPostDeployWorkflow } from "../constructs/ci/github/feedback";
 import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
 import { isDeployTag, promotionTag } from "../constructs/core/names";
 import { deploymentEvent, environmentVerdict, smokeChecks } from "../constructs/pipeline/promotion";
@@ -218,9 +218,16 @@ describe("post-deployment and drift detection on GitHub", () => {
     expect(post.on).toHaveProperty("status");
     expect(Object.keys(post.jobs)).toEqual(["verify", "smoke-test", "promote"]);
     expect(post.jobs["smoke-test"].if).toBe("needs.verify.outputs.healthy == 'true'");
+    // The API admits no runner (the pipeline reaches it through its tunnel), so the smoke test checks KKP's public
+    // endpoints with no cloud identity at all.
     const smoke = post.jobs["smoke-test"].steps.map((s: any) => s.run ?? "").join("\n");
-    expect(smoke).toContain('terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" output -json kubeone_api');
-    expect(smoke).toContain('npx tsx scripts/smoke-test.ts "$KKP_ENV" "$API_ENDPOINT"');
+    expect(smoke).toContain('npx tsx scripts/smoke-test.ts "$KKP_ENV" | tee');
+    expect(post.jobs["smoke-test"].permissions).toEqual({ contents: "read" });
+    // With the API open to every address, it checks the API too, reading its endpoint as the plan identity.
+    const open = parse(renderPostDeployWorkflow({ ...config, access: { ...config.access, apiCidrs: ["0.0.0.0/0"] } }, pipelinesOf(installationOf({ config, configFile: CONFIG_FILE }))[0], ""));
+    const openSmoke = open.jobs["smoke-test"].steps.map((s: any) => s.run ?? "").join("\n");
+    expect(openSmoke).toContain('terraform -chdir="cdktf.out/stacks/$KKP_ENV-cluster" output -json kubeone_api');
+    expect(openSmoke).toContain('npx tsx scripts/smoke-test.ts "$KKP_ENV" "$API_ENDPOINT"');
     // The gate: bound to the next environment, so its reviewers approve the promotion.
     expect(post.jobs.promote).toMatchObject({ needs: ["verify", "smoke-test"], environment: "${{ needs.verify.outputs.next }}", permissions: { contents: "write", actions: "write" } });
   });

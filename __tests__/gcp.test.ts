@@ -147,9 +147,11 @@ describe("GCP cluster stack", () => {
     });
   });
 
-  test("admits SSH to the nodes only from the bastion, and to the bastion only from access.sshCidrs", () => {
+  test("admits SSH to the nodes only from the bastion, and to the bastion only from IAP's forwarding range and access.sshCidrs", () => {
     expect(firewall(cluster, "kkp-prod-ssh")).toMatchObject({ source_tags: ["kkp-prod-bastion"], target_tags: ["kkp-prod"] });
-    expect(firewall(cluster, "kkp-prod-bastion-ssh")).toMatchObject({ source_ranges: ["203.0.113.0/24"], target_tags: ["kkp-prod-bastion"] });
+    expect(firewall(cluster, "kkp-prod-bastion-ssh")).toMatchObject({ source_ranges: ["35.235.240.0/20"], target_tags: ["kkp-prod-bastion"] });
+    const admins = gcpStacks((c) => (c.access.sshCidrs = ["198.51.100.0/24"]))["prod-cluster"];
+    expect(firewall(admins, "kkp-prod-bastion-ssh").source_ranges).toEqual(["35.235.240.0/20", "198.51.100.0/24"]);
   });
 
   test("opens nothing to 0.0.0.0/0 and no NodePorts by default", () => {
@@ -158,7 +160,7 @@ describe("GCP cluster stack", () => {
   });
 
   test("without a bastion, admits SSH from access.sshCidrs to the nodes", () => {
-    const direct = gcpStacks((c) => (c.bastion = { enabled: false }))["prod-cluster"];
+    const direct = gcpStacks((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner: "kkp-vpc" }, access: { ...c.access, sshCidrs: ["203.0.113.0/24"] } }))["prod-cluster"];
     expect(firewall(direct, "kkp-prod-ssh")).toMatchObject({ source_ranges: ["203.0.113.0/24"], target_tags: ["kkp-prod"] });
     expect(resources(direct, "google_compute_instance").map((i) => i.name)).not.toContain("kkp-prod-bastion");
   });
@@ -171,8 +173,10 @@ describe("GCP cluster stack", () => {
   });
 
   test("puts no Cloud Armor policy in front of an API open to all", () => {
-    expect(resources(cluster, "google_compute_security_policy")).toEqual([]);
-    expect(resources(cluster, "google_compute_backend_service")[0].security_policy).toBeUndefined();
+    const open = gcpStacks((c) => (c.access.apiCidrs = ["0.0.0.0/0"]))["prod-cluster"];
+    expect(resources(open, "google_compute_security_policy")).toEqual([]);
+    expect(resources(open, "google_compute_backend_service")[0].security_policy).toBeUndefined();
+    expect(resources(cluster, "google_compute_security_policy")).toHaveLength(1);
   });
 
   test("restricts the API to access.apiCidrs and the NAT address with Cloud Armor", () => {

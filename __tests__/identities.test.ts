@@ -187,7 +187,7 @@ function awsChecks(config: Config, identity: TerraformJson, envs: string[]): voi
       expect(statements.some((s) => s.Effect === "Deny" && [s.Resource].flat().some(adminState))).toBe(true);
       expect(statements.find((s) => s.Sid === "ChangeOwnResources").Condition).toEqual({ StringEquals: { "aws:ResourceTag/kkp.k8c.io/cluster": env.clusterName } });
       const nodeRoles = statements.find((s) => s.Sid === "NodeRoles").Resource;
-      expect(nodeRoles.every((arn: string) => arn.endsWith(`/${env.clusterName}-control-plane`) || arn.endsWith(`/${env.clusterName}-worker`))).toBe(true);
+      expect(nodeRoles.every((arn: string) => ["control-plane", "worker", "bastion"].some((role) => arn.endsWith(`/${env.clusterName}-${role}`)))).toBe(true);
       expect(statements.some((s) => s.Sid === "ManageStateBucket")).toBe(env.index === 0);
     }
   });

@@ -75,7 +75,8 @@ function violations(value: Record<string, unknown>, shape: Shape, at: string): s
 
 function contractViolations(outputs: Record<string, { value: any }>): string[] {
   const problems: string[] = [];
-  for (const name of Object.keys(outputs)) if (!(name in CONTRACT) && name !== "kubeone_workers") problems.push(`${name}: unexpected output`);
+  // KubeOne keeps only its own kubeone_* outputs and drops the others (pkg/terraform: the bastion output for the tunnel).
+  for (const name of Object.keys(outputs)) if (name.startsWith("kubeone_") && !(name in CONTRACT) && name !== "kubeone_workers") problems.push(`${name}: unexpected output`);
   for (const [name, shape] of Object.entries(CONTRACT)) {
     if (!outputs[name]) problems.push(`${name}: missing`);
     else problems.push(...violations(outputs[name].value, shape, name));

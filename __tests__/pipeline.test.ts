@@ -178,7 +178,8 @@ describe("the GitHub Actions workflow", () => {
 
   test("guards each upgrade before it changes anything: Kubernetes before kubeone apply, KKP before the installer", () => {
     const kubeone = workflow.jobs["kubeone-apply"].steps.map((s: any) => s.run ?? "");
-    const guard = kubeone.indexOf("npx tsx scripts/upgrade-guard.ts kubernetes 1.36.4 tf.json");
+    // Through the job's kubeone proxy: the API admits no runner.
+    const guard = kubeone.indexOf("KKP_API_PROXY=http://127.0.0.1:8888 npx tsx scripts/upgrade-guard.ts kubernetes 1.36.4 tf.json");
     expect(guard).toBeGreaterThan(kubeone.findIndex((r: string) => r.includes("output -json > tf.json")));
     expect(guard).toBeLessThan(kubeone.findIndex((r: string) => r.includes("kubeone apply")));
     // The guard calls kubectl, so the job installs it.

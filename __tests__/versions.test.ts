@@ -90,7 +90,7 @@ function standInKubectl(answers: { version?: string; versionError?: string; kkp?
   const dir = mkdtempSync(path.join(tmpdir(), "kkp-kubectl-"));
   const script = [
     "#!/usr/bin/env bash",
-    'echo "$*" >> "$(dirname "$0")/calls"',
+    'echo "$* proxy=${HTTPS_PROXY:-}" >> "$(dirname "$0")/calls"',
     'case "$*" in',
     `  *"--raw /version"*) ${answers.version ? `echo '{"major":"1","gitVersion":"v${answers.version}"}'` : `echo '${answers.versionError ?? "dial tcp 1.2.3.4:6443: connect: connection refused"}' >&2; exit 1`} ;;`,
     `  *kubermaticconfigurations*) ${answers.kkp !== undefined ? `printf '%s' '${answers.kkp}'` : `echo ${JSON.stringify(answers.kkpError ?? 'error: the server doesn\'t have a resource type "kubermaticconfigurations"')} >&2; exit 1`} ;;`,
@@ -104,13 +104,13 @@ function standInKubectl(answers: { version?: string; versionError?: string; kkp?
   return dir;
 }
 
-function guard(args: string[], kubectl: string) {
+function guard(args: string[], kubectl: string, extraEnv: Record<string, string> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "kkp-guard-"));
   const tfjson = path.join(dir, "tf.json");
   writeFileSync(tfjson, JSON.stringify({ kubeone_api: { value: { endpoint: "kkp-prod-api.example.com" } } }));
   const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/upgrade-guard.ts", ...args.map((a) => (a === "TFJSON" ? tfjson : a))], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, PATH: `${kubectl}:${process.env.PATH}` },
+    env: { ...process.env, PATH: `${kubectl}:${process.env.PATH}`, ...extraEnv },
     encoding: "utf8",
   });
   return { ...run, calls: existsSync(path.join(kubectl, "calls")) ? readFileSync(path.join(kubectl, "calls"), "utf8") : "" };
@@ -122,6 +122,17 @@ describe("scripts/upgrade-guard.ts against a stand-in kubectl", () => {
     expect(run.status).toBe(0);
     expect(run.stderr).toContain("no Kubernetes runs yet: a first installation of 1.36.4");
     expect(run.calls).toContain("get --raw /version --server https://kkp-prod-api.example.com:6443 --insecure-skip-tls-verify --kubeconfig /dev/null");
+  });
+
+  test("kubernetes: through the job's kubeone proxy when there is one, the API being closed to the runner", () => {
+    const proxy = { KKP_API_PROXY: "http://127.0.0.1:8888" };
+    const answered = guard(["kubernetes", "1.36.4", "TFJSON"], standInKubectl({ version: "1.35.8" }), proxy);
+    expect(answered.status).toBe(0);
+    expect(answered.calls).toContain("--raw /version --server https://kkp-prod-api.example.com:6443 --insecure-skip-tls-verify --kubeconfig /dev/null --request-timeout 20s proxy=http://127.0.0.1:8888");
+    // The proxy cannot connect yet (no control plane to tunnel through): a first installation, as without a proxy.
+    const first = guard(["kubernetes", "1.36.4", "TFJSON"], standInKubectl({ versionError: "proxyconnect tcp: dial tcp 127.0.0.1:8888: connect: connection refused" }), proxy);
+    expect(first.status).toBe(0);
+    expect(guard(["kubernetes", "1.36.4", "TFJSON"], standInKubectl({ version: "1.34.11" }), proxy).status).toBe(1);
   });
 
   test("kubernetes: the next minor passes, a skipped one stops with the next step", () => {

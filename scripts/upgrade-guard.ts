@@ -24,9 +24,9 @@ const run = promisify(execFile);
 class GuardError extends Error {}
 
 /** kubectl's output, or undefined with the error text when it fails. */
-async function kubectl(args: readonly string[], binary = "kubectl"): Promise<{ out?: string; err?: string }> {
+async function kubectl(args: readonly string[], binary = "kubectl", env: NodeJS.ProcessEnv = process.env): Promise<{ out?: string; err?: string }> {
   try {
-    const { stdout } = await run(binary, [...args], { timeout: 60_000 });
+    const { stdout } = await run(binary, [...args], { timeout: 60_000, env });
     return { out: stdout.trim() };
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
@@ -34,13 +34,21 @@ async function kubectl(args: readonly string[], binary = "kubectl"): Promise<{ o
   }
 }
 
-/** Errors that mean nothing answers at the address (yet), as opposed to an API server that answers and refuses. */
-const UNREACHABLE = /connection refused|i\/o timeout|timed? ?out|no such host|no route to host|connection reset|EOF|deadline exceeded|Unable to connect/i;
+/**
+ * Errors that mean nothing answers at the address (yet), as opposed to an API server that answers and refuses;
+ * through kubeone proxy also the proxy's refusal to connect (no control-plane node to tunnel through yet).
+ */
+const UNREACHABLE = /connection refused|i\/o timeout|timed? ?out|no such host|no route to host|connection reset|EOF|deadline exceeded|Unable to connect|proxyconnect|Bad Gateway|Service Unavailable/i;
 
-export async function runningKubernetes(endpoint: string): Promise<string | undefined> {
+/**
+ * The running API server's Kubernetes version, read from /version at `endpoint`; with `proxy` (the job's
+ * kubeone proxy, `KKP_API_PROXY`) through it, since the API need not be reachable from the runner.
+ */
+export async function runningKubernetes(endpoint: string, proxy = process.env.KKP_API_PROXY): Promise<string | undefined> {
   const server = `https://${endpoint}:6443`;
+  const env = proxy ? { ...process.env, HTTPS_PROXY: proxy, NO_PROXY: "" } : process.env;
   // /version is public (system:public-info-viewer); the cluster's CA is not at hand before the kubeconfig is.
-  const { out, err } = await kubectl(["get", "--raw", "/version", "--server", server, "--insecure-skip-tls-verify", "--kubeconfig", "/dev/null", "--request-timeout", "20s"]);
+  const { out, err } = await kubectl(["get", "--raw", "/version", "--server", server, "--insecure-skip-tls-verify", "--kubeconfig", "/dev/null", "--request-timeout", "20s"], "kubectl", env);
   if (out !== undefined) {
     const version = (JSON.parse(out) as { gitVersion?: string }).gitVersion;
     if (!version) throw new GuardError(`${server}/version answered without gitVersion: ${out}`);

@@ -56,13 +56,16 @@ export function kubectlVersion(tools: { readonly kubectl?: string }, kubernetesV
   return tools.kubectl ?? `v${kubernetesVersion}`;
 }
 
+/** The default runner: GitHub's hosted Ubuntu runners, which have no fixed addresses inside any network. */
+export const HOSTED_RUNNER = "ubuntu-latest";
+
 const pipelineSchema = z
   .strictObject({
     credentials: z
       .enum(["oidc", "static-keys"], { error: "pipeline.credentials must be 'oidc' or 'static-keys'" })
       .default("oidc")
       .describe("How the pipeline authenticates to the cloud: short-lived OIDC federation, or long-lived keys stored as CI secrets. @default oidc"),
-    runner: z.string().min(1).default("ubuntu-latest").describe("Runner label the jobs run on. @default ubuntu-latest"),
+    runner: z.string().min(1).default(HOSTED_RUNNER).describe(`Runner label the jobs run on. @default ${HOSTED_RUNNER}`),
     tools: z
       .strictObject({
         terraform: version(DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
@@ -85,7 +88,7 @@ const pipelineSchema = z
       .default(DEFAULT_TOOLS)
       .describe("Tool versions installed by the pipeline."),
   })
-  .default({ credentials: "oidc", runner: "ubuntu-latest", tools: DEFAULT_TOOLS })
+  .default({ credentials: "oidc", runner: HOSTED_RUNNER, tools: DEFAULT_TOOLS })
   .describe("The delivery pipeline.");
 
 export const settingsShape = {
@@ -157,12 +160,16 @@ export const settingsShape = {
       .strictObject({
         apiCidrs: z
           .array(ipv4Cidr)
-          .min(1, { error: "access.apiCidrs needs at least one CIDR: list who may reach the Kubernetes API (your CI runners and admins)" })
-          .describe("Who may reach the Kubernetes API on TCP 6443. Required: there is no safe default."),
+          .default([])
+          .describe(
+            "Who may reach the Kubernetes API on TCP 6443 from outside, besides the cluster's own NAT address. The pipeline needs none: it reaches the API through kubeone proxy over the tunnel to the bastion. @default [] (nobody)",
+          ),
         sshCidrs: z
           .array(ipv4Cidr)
           .default([])
-          .describe("Who may SSH to the bastion (or to the nodes when there is no bastion). @default [] (nobody)"),
+          .describe(
+            "Who may SSH to the bastion (or to the nodes when there is no bastion) from outside. The pipeline needs none: it reaches the bastion through the cloud's tunnel (AWS Session Manager, Google Cloud IAP). @default [] (nobody)",
+          ),
         nodePortCidrs: z.array(ipv4Cidr).default([]).describe("Who may reach the NodePort range on the nodes. @default [] (nobody)"),
         nodePortRange: z
           .strictObject({
@@ -231,12 +238,20 @@ export function checkMachinesAndAccess(config: ParsedSettings, ctx: z.Refinement
   if (range.from > range.to) {
     ctx.addIssue({ code: "custom", path: ["access", "nodePortRange"], message: `from (${range.from}) must not be above to (${range.to})` });
   }
-  if (config.access.sshCidrs.length === 0) {
-    const through = config.bastion.enabled ? "nobody could SSH to the bastion" : "with bastion.enabled false nobody could SSH to the nodes";
+  config.access.sshCidrs.forEach((cidr, index) => {
+    if (cidr.endsWith("/0")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["access", "sshCidrs", index],
+        message: "would open SSH to the whole internet; the pipeline reaches the bastion through the cloud's tunnel, so list only your admins' CIDRs, or none",
+      });
+    }
+  });
+  if (!config.bastion.enabled && config.pipeline.runner === HOSTED_RUNNER) {
     ctx.addIssue({
       code: "custom",
-      path: ["access", "sshCidrs"],
-      message: `is empty, so ${through} and KubeOne could not reach the cluster; list the CIDRs of your CI runners and admins`,
+      path: ["bastion", "enabled"],
+      message: `is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; set pipeline.runner to your self-hosted runners' label (not ${HOSTED_RUNNER}), or enable the bastion, which the pipeline reaches through the cloud's tunnel`,
     });
   }
 }

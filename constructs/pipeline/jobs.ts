@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
-import { applySecret, applySecretFromEnv, KKP_CHARTS, KUBECONFIG, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
+import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
 
 /** How an environment's pipeline runs its jobs. */
 export interface Shape {
@@ -76,7 +76,7 @@ function deployJob(context: JobContext, job: Omit<Job, "triggers" | "environment
     triggers: ["main"],
     environment: context.env.name,
     cloudLogin: true,
-    ...(job.steps.some((s) => s === kubeconfigStep) ? { env: { KUBECONFIG } } : {}),
+    ...(job.steps.some((s) => s.name === "Fetch the kubeconfig") ? { env: { KUBECONFIG } } : {}),
   });
 }
 
@@ -111,13 +111,34 @@ function outputsStep(env: EnvironmentConfig): Step {
   return step("Read the cluster stack's outputs", `${terraform(stack, `init ${TERRAFORM_FLAGS}`)}\n${terraform(stack, "output -json")} > tf.json`);
 }
 
-const kubeconfigStep = step(
-  "Fetch the kubeconfig",
-  `mkdir -p "$(dirname "$KUBECONFIG")"\n(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG")`,
-);
+/** Whether jobs reach the nodes through the bastion, and so through the cloud's tunnel to it. */
+const tunnelled = ({ source }: JobContext): boolean => source.config.bastion.enabled;
 
-/** The steps that give a job the cluster: the stack's outputs, then the kubeconfig KubeOne fetches with them. */
-const clusterAccess = (env: EnvironmentConfig): Step[] => [outputsStep(env), kubeconfigStep];
+/** The cloud's tunnel to the bastion and kubeone proxy, opened after tf.json is read; nothing without a bastion. */
+function tunnelSteps(context: JobContext): Step[] {
+  if (!tunnelled(context)) return [];
+  return [step("Open the tunnel to the bastion and the proxy to the API", openClusterTunnel(context.source.cloud.tunnel, REPOSITORY_PATHS.kubeoneManifest))];
+}
+
+/** Closes what `tunnelSteps` opened. */
+function closeSteps(context: JobContext): Step[] {
+  return tunnelled(context) ? [step("Close the tunnel and the proxy", CLOSE_CLUSTER_TUNNEL)] : [];
+}
+
+/** The kubeconfig KubeOne fetches over SSH; through the tunnel, pointed at kubeone proxy for the API. */
+function kubeconfigStep(context: JobContext): Step {
+  return step(
+    "Fetch the kubeconfig",
+    [
+      'mkdir -p "$(dirname "$KUBECONFIG")"',
+      `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG")`,
+      ...(tunnelled(context) ? [`kubectl config set-cluster "$(kubectl config view -o jsonpath='{.clusters[0].name}')" --proxy-url=http://${KUBEONE_PROXY}`] : []),
+    ].join("\n"),
+  );
+}
+
+/** The steps that give a job the cluster: the stack's outputs, the tunnel, then the kubeconfig KubeOne fetches. */
+const clusterAccess = (context: JobContext): Step[] => [outputsStep(context.env), ...tunnelSteps(context), kubeconfigStep(context)];
 
 export function validate(context: JobContext): Job {
   const bucket = context.source.stateInBucket;
@@ -223,9 +244,10 @@ export function kubeoneApply(context: JobContext): Job {
     steps: [
       synth,
       outputsStep(context.env),
+      ...tunnelSteps(context),
       step(
         "Refuse an upgrade that skips a Kubernetes minor",
-        `npx tsx scripts/upgrade-guard.ts kubernetes ${context.source.config.kubernetes.version} tf.json`,
+        `${tunnelled(context) ? `KKP_API_PROXY=http://${KUBEONE_PROXY} ` : ""}npx tsx scripts/upgrade-guard.ts kubernetes ${context.source.config.kubernetes.version} tf.json`,
       ),
       step(
         "kubeone apply",
@@ -237,6 +259,7 @@ export function kubeoneApply(context: JobContext): Job {
         ].join("\n"),
         [SECRETS.kubeoneCredentials],
       ),
+      ...closeSteps(context),
     ],
   });
 }
@@ -257,7 +280,7 @@ export function kkpDeploy(context: JobContext): Job {
     sshAgent: true,
     steps: [
       synth,
-      ...clusterAccess(env),
+      ...clusterAccess(context),
       step("Refuse an upgrade that skips a KKP minor", `npx tsx scripts/upgrade-guard.ts kkp ${config.pipeline.tools.kubermatic}`),
       step(
         "Create the secrets KKP needs",
@@ -288,6 +311,7 @@ export function kkpDeploy(context: JobContext): Job {
         ].join("\n"),
         installerSecrets(config),
       ),
+      ...closeSteps(context),
     ],
   });
 }
@@ -308,7 +332,7 @@ export function fluxBootstrap(context: JobContext): Job {
     sshAgent: true,
     steps: [
       synth,
-      ...clusterAccess(env),
+      ...clusterAccess(context),
       step(
         "Create the secrets Flux reads",
         [
@@ -332,6 +356,7 @@ export function fluxBootstrap(context: JobContext): Job {
         ].join("\n"),
         [bootstrap.secret],
       ),
+      ...closeSteps(context),
     ],
   });
 }
@@ -346,7 +371,12 @@ export function dnsUpdate(context: JobContext): Job {
     after: ["flux-bootstrap"],
     tools: ["node", "terraform", "kubeone", "kubectl"],
     sshAgent: true,
-    steps: [synth, ...clusterAccess(context.env), step("Apply the DNS stack", dnsUpdateScript(stackIds.dns(context.env.name), gatewayApi(context.source.config)))],
+    steps: [
+      synth,
+      ...clusterAccess(context),
+      step("Apply the DNS stack", dnsUpdateScript(stackIds.dns(context.env.name), gatewayApi(context.source.config))),
+      ...closeSteps(context),
+    ],
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { stackDir, TOOLS_HOME } from "../core/names";
 import type { Pipeline, Step, Secret, Tool, ToolVersions } from "../core/pipeline-model";
+import type { BastionTunnel } from "./targets";
 
 /** Terraform never prompts in a pipeline, and waits for a lock held by another run instead of failing. */
 export const TERRAFORM_FLAGS = "-input=false -lock-timeout=5m";
@@ -115,3 +116,41 @@ export function requireKeys(names: readonly string[]): string[] {
 export function oidcTokenFile(tokenVariable: string): string[] {
   return [`: "\${${tokenVariable}:?no OIDC token: the job must request one}"`, 'oidc_token_file="$(mktemp)"', `printf '%s' "$${tokenVariable}" > "$oidc_token_file"`];
 }
+
+/** The tunnel's local end, where KubeOne finds the bastion's SSH port. */
+export const TUNNEL_PORT = 2222;
+/** Where `kubeone proxy` listens: an HTTPS proxy to the API over KubeOne's SSH connection to the control plane. */
+export const KUBEONE_PROXY = "127.0.0.1:8888";
+const TUNNEL_PID = ".kkp/tunnel.pid";
+const PROXY_PID = ".kkp/proxy.pid";
+
+/** Waits until something listens on a local port, or fails showing the log of what should. */
+function waitForPort(port: number, what: string, log: string): string[] {
+  return [
+    `for attempt in $(seq 60); do (exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null && break; sleep 2; done`,
+    `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null || { echo "${what} did not open port ${port}:" >&2; cat ${log} >&2; exit 1; }`,
+  ];
+}
+
+/**
+ * Opens the way to the cluster with no port open to the internet: the cloud's tunnel to the bastion's SSH port
+ * (authorized by the job's cloud identity), KubeOne's bastion pointed at its local end in tf.json, and
+ * `kubeone proxy` over that SSH connection for every tool that talks to the API. Both keep running, in the
+ * background, until `closeClusterTunnel` or the end of the job.
+ */
+export function openClusterTunnel(tunnel: BastionTunnel, manifest: string): string {
+  return [
+    "mkdir -p .kkp",
+    tunnel.open(TUNNEL_PORT, TUNNEL_PID),
+    ...waitForPort(TUNNEL_PORT, "The tunnel to the bastion", ".kkp/tunnel.log"),
+    "# KubeOne reaches the nodes through the tunnel's local end.",
+    `node -e 'const fs = require("fs"); const out = JSON.parse(fs.readFileSync("tf.json", "utf8")); Object.assign(out.kubeone_hosts.value.control_plane, { bastion: "127.0.0.1", bastion_port: ${TUNNEL_PORT} }); fs.writeFileSync("tf.json", JSON.stringify(out))'`,
+    "# The other tools reach the API through kubeone proxy, over the same SSH connection.",
+    `nohup kubeone proxy --manifest ${manifest} --tfjson tf.json --listen ${KUBEONE_PROXY} > .kkp/proxy.log 2>&1 &`,
+    `echo $! > ${PROXY_PID}`,
+    ...waitForPort(Number(KUBEONE_PROXY.split(":")[1]), "kubeone proxy", ".kkp/proxy.log"),
+  ].join("\n");
+}
+
+/** Stops `kubeone proxy` and the tunnel. */
+export const CLOSE_CLUSTER_TUNNEL = `for pid in ${PROXY_PID} ${TUNNEL_PID}; do if [ -f "$pid" ]; then kill "$(cat "$pid")" 2> /dev/null || true; rm -f "$pid"; fi; done`;

@@ -16,9 +16,23 @@ export interface PipelineSource {
   readonly stateInBucket: boolean;
 }
 
+/**
+ * The cloud's own tunnel to the bastion's SSH port (AWS Session Manager, Google Cloud IAP), authorized by the job's
+ * cloud identity, so no SSH port is open to the internet and any runner can reach the cluster.
+ */
+export interface BastionTunnel {
+  /**
+   * Shell that opens the tunnel in the background from 127.0.0.1:`localPort` to the bastion's port 22, reading the
+   * bastion from the cluster stack's output `BASTION_OUTPUT` in tf.json, installing the cloud's client where the image
+   * lacks it, and writing the tunnel's process ID to `pidFile`.
+   */
+  open(localPort: number, pidFile: string): string;
+}
+
 export interface PipelineCloud {
   /** How a job that touches the cloud logs in as `identity`. */
   login(identity: PipelineIdentity): CloudLogin;
+  readonly tunnel: BastionTunnel;
   /** `kubermatic-installer deploy --storageclass`: the installer's name for the cloud's default StorageClass. */
   readonly storageClass: string;
   /** The admin-supplied CI secrets holding the KKP Preset's credentials, which flux-bootstrap hands to Flux. */

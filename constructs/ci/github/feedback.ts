@@ -28,6 +28,11 @@ export function dispatchTypes(config: KkpConfig): string[] {
 
 const checkout = () => uses("checkout", { "persist-credentials": false });
 
+/** Whether the runners reach the API directly: inside the network (no bastion), or the API open to every address. */
+function apiOpenToRunners(config: KkpConfig): boolean {
+  return !config.bastion.enabled || config.access.apiCidrs.some((cidr) => cidr.endsWith("/0"));
+}
+
 export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
   const node = toolSteps(first, ["node"], false);
   const api = { GH_TOKEN: "${{ github.token }}" };
@@ -51,37 +56,49 @@ export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, hea
         "timeout-minutes": 10,
         steps: [checkout(), ...node, { name: "Check every Flux part of the environment", id: "verify", run: "npx tsx scripts/promotion.ts verify" }],
       },
-      "smoke-test": {
-        name: "Smoke-test ${{ needs.verify.outputs.env }}",
-        "runs-on": first.runner,
-        needs: ["verify"],
-        if: "needs.verify.outputs.healthy == 'true'",
-        permissions: { contents: "read", ...(first.cloud.plan.method === "oidc" ? { "id-token": "write" } : {}) },
-        "timeout-minutes": 20,
-        env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
-        steps: [
-          checkout(),
-          ...toolSteps(first, ["node", "terraform"], true),
-          // Only to read the cluster stack's outputs: where the Kubernetes API is.
-          cloudLoginStep(first.cloud.plan),
-          {
-            name: "Find the Kubernetes API",
-            run: [
-              SYNTH,
-              `terraform -chdir="${clusterDir}" init ${TERRAFORM_FLAGS}`,
-              // On its own line, so that a failing output or an empty endpoint fails the step instead of skipping the check.
-              `endpoint="$(terraform -chdir="${clusterDir}" output -json kubeone_api | jq -er .endpoint)"`,
-              'echo "endpoint=$endpoint" >> "$GITHUB_OUTPUT"',
-            ].join("\n"),
-            id: "api",
+      "smoke-test": apiOpenToRunners(config)
+        ? {
+            name: "Smoke-test ${{ needs.verify.outputs.env }}",
+            "runs-on": first.runner,
+            needs: ["verify"],
+            if: "needs.verify.outputs.healthy == 'true'",
+            permissions: { contents: "read", ...(first.cloud.plan.method === "oidc" ? { "id-token": "write" } : {}) },
+            "timeout-minutes": 20,
+            env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
+            steps: [
+              checkout(),
+              ...toolSteps(first, ["node", "terraform"], true),
+              // Only to read the cluster stack's outputs: where the Kubernetes API is.
+              cloudLoginStep(first.cloud.plan),
+              {
+                name: "Find the Kubernetes API",
+                run: [
+                  SYNTH,
+                  `terraform -chdir="${clusterDir}" init ${TERRAFORM_FLAGS}`,
+                  // On its own line, so that a failing output or an empty endpoint fails the step instead of skipping the check.
+                  `endpoint="$(terraform -chdir="${clusterDir}" output -json kubeone_api | jq -er .endpoint)"`,
+                  'echo "endpoint=$endpoint" >> "$GITHUB_OUTPUT"',
+                ].join("\n"),
+                id: "api",
+              },
+              {
+                name: "Smoke-test the cluster and the KKP endpoints",
+                run: 'npx tsx scripts/smoke-test.ts "$KKP_ENV" "$API_ENDPOINT" | tee -a "$GITHUB_STEP_SUMMARY"',
+                env: { API_ENDPOINT: "${{ steps.api.outputs.endpoint }}" },
+              },
+            ],
+          }
+        : {
+            // The API admits no runner (the pipeline reaches it through its tunnel): the public KKP endpoints only.
+            name: "Smoke-test ${{ needs.verify.outputs.env }}",
+            "runs-on": first.runner,
+            needs: ["verify"],
+            if: "needs.verify.outputs.healthy == 'true'",
+            permissions: { contents: "read" },
+            "timeout-minutes": 20,
+            env: { KKP_ENV: "${{ needs.verify.outputs.env }}" },
+            steps: [checkout(), ...node, { name: "Smoke-test the KKP endpoints", run: 'npx tsx scripts/smoke-test.ts "$KKP_ENV" | tee -a "$GITHUB_STEP_SUMMARY"' }],
           },
-          {
-            name: "Smoke-test the cluster and the KKP endpoints",
-            run: 'npx tsx scripts/smoke-test.ts "$KKP_ENV" "$API_ENDPOINT" | tee -a "$GITHUB_STEP_SUMMARY"',
-            env: { API_ENDPOINT: "${{ steps.api.outputs.endpoint }}" },
-          },
-        ],
-      },
       promote: {
         name: "Promote to ${{ needs.verify.outputs.next }}",
         "runs-on": first.runner,

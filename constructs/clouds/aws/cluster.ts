@@ -16,7 +16,10 @@ import { Construct } from "constructs";
 import type { AwsCloudSettings } from "./schema";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
-import { NodeInstanceProfile } from "./iam";
+import { BastionInstanceProfile, NodeInstanceProfile } from "./iam";
+import { awsPartition } from "./identity-names";
+import { BASTION_OUTPUT } from "../../core/names";
+import { TerraformOutput } from "../../core/cdktf";
 import { AwsNetwork, clusterTag } from "./network";
 
 /** Canonical's AWS account, the publisher of the official Ubuntu images. */
@@ -76,9 +79,12 @@ export class AwsCluster extends Construct {
           subnetId: network.publicSubnetIds[0],
           associatePublicIpAddress: true,
           vpcSecurityGroupIds: [firewall.bastion!.id],
+          // Session Manager's agent: the pipeline's tunnel to port 22, with no inbound rule from the internet.
+          iamInstanceProfile: new BastionInstanceProfile(this, "bastion-iam", { clusterName: name, partition: awsPartition(settings.region) }).name,
           tags: { Name: `${name}-bastion` },
         })
       : undefined;
+    if (bastion) new TerraformOutput(this, "bastion-tunnel", { value: { id: bastion.id }, description: "The bastion the pipeline's Session Manager tunnel reaches" }).overrideLogicalId(BASTION_OUTPUT);
 
     const apiLb = new Lb(this, "api-lb", {
       name: `${name}-api`,

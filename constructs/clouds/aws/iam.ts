@@ -5,6 +5,7 @@
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 
 const DESCRIBE = [
@@ -105,9 +106,18 @@ const ACTIONS: Record<NodeRole, readonly string[]> = {
   worker: [...NODE, ...IMAGE_PULL],
 };
 
-/** The node roles' (and instance profiles') names of a cluster: what its environment's apply role may manage by name. */
+/** The node and bastion roles' (and instance profiles') names of a cluster: what its environment's apply role may manage by name. */
 export function nodeRoleNames(clusterName: string): string[] {
-  return (Object.keys(ACTIONS) as NodeRole[]).map((role) => nodeRoleName(clusterName, role));
+  return [...(Object.keys(ACTIONS) as NodeRole[]).map((role) => nodeRoleName(clusterName, role)), bastionRoleName(clusterName)];
+}
+
+export function bastionRoleName(clusterName: string): string {
+  return `${clusterName}-bastion`;
+}
+
+/** AWS's managed policy for instances Session Manager reaches: the SSM agent's own calls, nothing else. */
+export function sessionManagerPolicyArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
 }
 
 function nodeRoleName(clusterName: string, role: NodeRole): string {
@@ -145,5 +155,24 @@ export class NodeInstanceProfile extends Construct {
     const profile = new IamInstanceProfile(this, "profile", { name, role: role.name });
     this.name = profile.name;
     this.arn = profile.arn;
+  }
+}
+
+/** The bastion's instance profile: only what its SSM agent needs, so the pipeline's tunnel reaches it without SSH from outside. */
+export class BastionInstanceProfile extends Construct {
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: { readonly clusterName: string; readonly partition: string }) {
+    super(scope, id);
+    const name = bastionRoleName(props.clusterName);
+    const role = new IamRole(this, "role", {
+      name,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    new IamRolePolicyAttachment(this, "session-manager", { role: role.name, policyArn: sessionManagerPolicyArn(props.partition) });
+    this.name = new IamInstanceProfile(this, "profile", { name, role: role.name }).name;
   }
 }

@@ -21,7 +21,8 @@ import { TerraformOutput } from "../../core/cdktf";
 import { ADMIN_STATE_KEYS, stateKeys } from "../../core/names";
 import type { PipelineIdentity } from "../../core/pipeline-model";
 import type { CiOidcTrust } from "../../targets/oidc";
-import { nodeRoleNames } from "./iam";
+import { bastionRoleName, nodeRoleNames, sessionManagerPolicyArn } from "./iam";
+import { PORT_FORWARDING_DOCUMENT } from "./tunnel";
 import { awsPartition, pipelineRoleArn, pipelineRoleName } from "./identity-names";
 import { AWS_OIDC_AUDIENCE } from "./login";
 import type { AwsCloudSettings } from "./schema";
@@ -283,6 +284,23 @@ export function applyPolicy(facts: AwsIdentityFacts, env: EnvironmentConfig): Po
         Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
       },
       { Sid: "Records", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets"], Resource: `arn:${partition}:route53:::hostedzone/${facts.hostedZoneId}` },
+      {
+        Sid: "BastionSessionManager",
+        Effect: "Allow",
+        Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+        Resource: `arn:${partition}:iam::${facts.accountId}:role/${bastionRoleName(env.clusterName)}`,
+        Condition: { StringEquals: { "iam:PolicyARN": sessionManagerPolicyArn(partition) } },
+      },
+      // The tunnel to the bastion: port forwarding only, to instances of its own cluster.
+      {
+        Sid: "TunnelToOwnBastion",
+        Effect: "Allow",
+        Action: "ssm:StartSession",
+        Resource: `arn:${partition}:ec2:${facts.region}:${facts.accountId}:instance/*`,
+        Condition: { StringEquals: { [`ssm:resourceTag/${CLUSTER_OWNER_TAG}`]: env.clusterName }, BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" } },
+      },
+      { Sid: "TunnelDocument", Effect: "Allow", Action: "ssm:StartSession", Resource: `arn:${partition}:ssm:${facts.region}::document/${PORT_FORWARDING_DOCUMENT}` },
+      { Sid: "OwnSessions", Effect: "Allow", Action: ["ssm:ResumeSession", "ssm:TerminateSession"], Resource: `arn:${partition}:ssm:*:${facts.accountId}:session/$\${aws:userid}-*` },
       denyAdminStates(facts),
     ],
   };

@@ -9,7 +9,9 @@ import { AWS_PRESET_SECRETS } from "./secrets";
 import type { CloudTarget } from "../../targets/cloud";
 import type { Manifest } from "../../content/yaml";
 import type { CiOidcTrust } from "../../targets/oidc";
+import type { BastionTunnel } from "../../pipeline/targets";
 import { AwsCluster } from "./cluster";
+import { awsTunnel } from "./tunnel";
 import { AwsPipelineIdentities, CLUSTER_OWNER_TAG } from "./identities";
 import { Route53Records } from "./dns";
 import { awsLogin } from "./login";
@@ -25,6 +27,7 @@ export class AwsTarget implements CloudTarget {
   readonly kubeoneCloudProvider: Manifest = { aws: {}, external: true };
   readonly seedDatacenters: Manifest;
   readonly presetSecrets = AWS_PRESET_SECRETS;
+  readonly tunnel: BastionTunnel;
   readonly presetCredentials: Manifest = { aws: { accessKeyID: placeholder(AWS_PRESET_SECRETS[0]), secretAccessKey: placeholder(AWS_PRESET_SECRETS[1]) } };
 
   constructor(
@@ -32,6 +35,7 @@ export class AwsTarget implements CloudTarget {
     private readonly settings: AwsCloudSettings,
   ) {
     this.stateStore = new S3StateStore({ bucketName: config.state.bucketName, region: settings.region, locking: config.state.locking });
+    this.tunnel = awsTunnel(settings.region);
     this.seedDatacenters = { [`aws-${settings.region}`]: { location: settings.region, spec: { aws: { region: settings.region } } } };
   }
 

@@ -13,6 +13,9 @@ import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
 import { API_PORT, ApiLoadBalancer, GOOGLE_FRONT_END_RANGES } from "./api-load-balancer";
 import { ControlPlaneServiceAccount } from "./iam";
 import { GcpNetwork } from "./network";
+import { IAP_FORWARDING_RANGE } from "./tunnel";
+import { BASTION_OUTPUT } from "../../core/names";
+import { TerraformOutput } from "../../core/cdktf";
 
 const BASTION_DISK_GIB = 20;
 /** machine-controller's disk type for workers. */
@@ -80,6 +83,12 @@ export class GcpCluster extends Construct {
           tags: [tags.bastion],
         })
       : undefined;
+    if (bastion) {
+      new TerraformOutput(this, "bastion-tunnel", {
+        value: { id: bastion.name, zone: bastion.zone },
+        description: "The bastion the pipeline's IAP tunnel reaches",
+      }).overrideLogicalId(BASTION_OUTPUT);
+    }
 
     const usedZones = Math.min(controlPlane.length, network.zones.length);
     const api = new ApiLoadBalancer(this, "api", {
@@ -155,7 +164,8 @@ class ClusterFirewall extends Construct {
     rule("api", "Kubernetes API from the load balancer and its health checks", { protocol: "tcp", ports: [String(API_PORT)] }, { sourceRanges: GOOGLE_FRONT_END_RANGES }, tags.controlPlane);
     const ssh = { protocol: "tcp", ports: [String(SSH_PORT)] };
     if (config.bastion.enabled) {
-      rule("bastion-ssh", "SSH to the bastion", ssh, { sourceRanges: [...access.sshCidrs] }, tags.bastion);
+      // IAP's forwarding range: the pipeline's tunnel, authorized by its cloud identity, with no SSH from the internet.
+      rule("bastion-ssh", "SSH to the bastion through IAP (and from access.sshCidrs)", ssh, { sourceRanges: [IAP_FORWARDING_RANGE, ...access.sshCidrs] }, tags.bastion);
       rule("ssh", "SSH from the bastion", ssh, { sourceTags: [tags.bastion] }, tags.node);
     } else {
       rule("ssh", "SSH", ssh, { sourceRanges: [...access.sshCidrs] }, tags.node);

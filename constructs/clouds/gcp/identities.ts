@@ -40,6 +40,8 @@ export const APPLY_ROLES = [
   "roles/compute.securityAdmin",
   "roles/iam.serviceAccountAdmin",
   "roles/iam.serviceAccountUser",
+  // The tunnel to the bastion (IAP TCP forwarding).
+  "roles/iap.tunnelResourceAccessor",
 ] as const;
 
 /** An IAM condition: a title and a CEL expression. */

@@ -9,7 +9,9 @@ import type { DnsRecord } from "../../dns-records";
 import { GCP_PRESET_SECRETS } from "./secrets";
 import type { CloudTarget } from "../../targets/cloud";
 import type { CiOidcTrust } from "../../targets/oidc";
+import type { BastionTunnel } from "../../pipeline/targets";
 import { GcpCluster } from "./cluster";
+import { gcpTunnel } from "./tunnel";
 import { GcpPipelineIdentities } from "./identities";
 import { CloudDnsRecords } from "./dns";
 import { gcpLogin } from "./login";
@@ -32,6 +34,7 @@ export class GcpTarget implements CloudTarget {
   readonly kubeoneCloudProvider: Manifest = { gce: {}, external: true, cloudConfig: GCE_CLOUD_CONFIG };
   readonly seedDatacenters: Manifest;
   readonly presetSecrets = GCP_PRESET_SECRETS;
+  readonly tunnel: BastionTunnel;
   readonly presetCredentials: Manifest = { gcp: { serviceAccount: placeholder(GCP_PRESET_SECRETS[0]) } };
 
   constructor(
@@ -39,6 +42,7 @@ export class GcpTarget implements CloudTarget {
     private readonly settings: GcpCloudSettings,
   ) {
     this.stateStore = new GcsStateStore({ bucketName: config.state.bucketName, location: settings.region });
+    this.tunnel = gcpTunnel(settings.project);
     const region = settings.region;
     this.seedDatacenters = {
       [`gcp-${region}`]: {

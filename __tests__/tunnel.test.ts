@@ -1,0 +1,129 @@
+/**
+ * The way into the cluster without an open port: the deploy jobs' tunnel scripts run against stand-ins of the
+ * clouds' CLIs and of `kubeone proxy` (each records its arguments and listens where the real one would), and the
+ * rendered pipelines open the tunnel before anything reaches the cluster and close it at the end.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { installationOf, pipelinesOf } from "../config/installation";
+import { PROJECT_ROOT } from "../config/load";
+import { repositoryFiles } from "../config/repository-files";
+import { BITBUCKET_PIPELINES_PATH } from "../constructs/ci/bitbucket/bitbucket-pipelines";
+import { GITLAB_CI_PATH } from "../constructs/ci/gitlab/gitlab-ci";
+import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
+import { awsTunnel } from "../constructs/clouds/aws/tunnel";
+import { gcpTunnel } from "../constructs/clouds/gcp/tunnel";
+import { BASTION_OUTPUT, REPOSITORY_PATHS } from "../constructs/core/names";
+import { CLOSE_CLUSTER_TUNNEL, openClusterTunnel } from "../constructs/pipeline/shell";
+import type { BastionTunnel } from "../constructs/pipeline/targets";
+import { configFrom, gcpExampleText } from "./helpers";
+
+/** A stand-in command: records its arguments, and for the listed argument patterns listens on a port until killed. */
+function standIn(dir: string, name: string, listens: Record<string, number>): void {
+  const cases = Object.entries(listens).map(
+    ([pattern, port]) => `  *"${pattern}"*) exec node -e 'require("net").createServer((s) => s.end()).listen(${port}, "127.0.0.1")' ;;`,
+  );
+  writeFileSync(path.join(dir, name), ["#!/usr/bin/env bash", `echo "${name} $*" >> "$(dirname "$0")/calls"`, 'case "$*" in', ...cases, "  *) ;;", "esac", ""].join("\n"));
+  chmodSync(path.join(dir, name), 0o755);
+}
+
+function runTunnel(tunnel: BastionTunnel, bastion: Record<string, string>, clis: string[]) {
+  const work = mkdtempSync(path.join(tmpdir(), "kkp-tunnel-"));
+  const bin = path.join(work, "bin");
+  mkdirSync(bin);
+  standIn(bin, "aws", { "ssm start-session": 2222 });
+  standIn(bin, "gcloud", { "start-iap-tunnel": 2222 });
+  standIn(bin, "kubeone", { proxy: 8888 });
+  for (const cli of clis) standIn(bin, cli, {});
+  const hosts = { control_plane: { cluster_name: "kkp-prod", bastion: "3.3.3.3", bastion_port: 22, bastion_user: "ubuntu" } };
+  writeFileSync(path.join(work, "tf.json"), JSON.stringify({ kubeone_hosts: { value: hosts }, [BASTION_OUTPUT]: { value: bastion } }));
+  const env = { ...process.env, HOME: work, PATH: `${bin}:${process.env.PATH}`, GOOGLE_APPLICATION_CREDENTIALS: path.join(work, "federation.json") };
+  const open = spawnSync("bash", ["-euo", "pipefail", "-c", openClusterTunnel(tunnel, REPOSITORY_PATHS.kubeoneManifest)], { cwd: work, env, encoding: "utf8", timeout: 60_000 });
+  const tfjson = JSON.parse(readFileSync(path.join(work, "tf.json"), "utf8"));
+  const listening = (port: number) => spawnSync("bash", ["-c", `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null`]).status === 0;
+  const openPorts = [listening(2222), listening(8888)];
+  const close = spawnSync("bash", ["-euo", "pipefail", "-c", CLOSE_CLUSTER_TUNNEL], { cwd: work, env, encoding: "utf8" });
+  spawnSync("sleep", ["0.5"]);
+  return { open, close, tfjson, openPorts, closedPorts: [listening(2222), listening(8888)], calls: readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n") };
+}
+
+describe("the tunnel scripts against stand-ins of the clouds' CLIs and kubeone proxy", () => {
+  test("AWS: Session Manager port forwarding to the bastion, KubeOne pointed at its local end, kubeone proxy for the API, both closed at the end", () => {
+    const run = runTunnel(awsTunnel("eu-central-1"), { id: "i-0123456789abcdef0" }, ["session-manager-plugin"]);
+    expect(run.open.stderr).toBe("");
+    expect(run.open.status).toBe(0);
+    expect(run.calls).toEqual([
+      'aws ssm start-session --region eu-central-1 --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSession --parameters {"portNumber":["22"],"localPortNumber":["2222"]}',
+      "kubeone proxy --manifest kubeone/kubeone.yaml --tfjson tf.json --listen 127.0.0.1:8888",
+    ]);
+    expect(run.tfjson.kubeone_hosts.value.control_plane).toEqual({ cluster_name: "kkp-prod", bastion: "127.0.0.1", bastion_port: 2222, bastion_user: "ubuntu" });
+    expect(run.openPorts).toEqual([true, true]);
+    expect(run.close.status).toBe(0);
+    expect(run.closedPorts).toEqual([false, false]);
+  });
+
+  test("Google Cloud: gcloud logs in with the job's credentials file, then IAP forwarding to the bastion in its zone", () => {
+    const run = runTunnel(gcpTunnel("acme-kkp-prod"), { id: "kkp-prod-bastion", zone: "europe-west3-a" }, []);
+    expect(run.open.status).toBe(0);
+    expect(run.calls[0]).toMatch(/^gcloud auth login --cred-file=\S+\/federation\.json --quiet$/);
+    expect(run.calls.slice(1)).toEqual([
+      "gcloud compute start-iap-tunnel kkp-prod-bastion 22 --local-host-port=localhost:2222 --zone=europe-west3-a --project=acme-kkp-prod",
+      "kubeone proxy --manifest kubeone/kubeone.yaml --tfjson tf.json --listen 127.0.0.1:8888",
+    ]);
+    expect(run.tfjson.kubeone_hosts.value.control_plane).toMatchObject({ bastion: "127.0.0.1", bastion_port: 2222 });
+    expect(run.closedPorts).toEqual([false, false]);
+  });
+});
+
+/** The shell of each job that reaches the cluster, per CI system, in order. */
+function clusterJobScripts(files: ReadonlyMap<string, string>, ci: string): Record<string, string> {
+  if (ci === "github") {
+    const workflow = parse(files.get(WORKFLOW_PATH)!);
+    return Object.fromEntries(Object.entries<any>(workflow.jobs).map(([id, job]) => [id, job.steps.map((s: any) => s.run ?? "").join("\n")]));
+  }
+  if (ci === "gitlab") {
+    const jobs = Object.entries<any>(parse(files.get(GITLAB_CI_PATH)!)).filter(([, job]) => Array.isArray(job?.script));
+    return Object.fromEntries(jobs.map(([id, job]) => [id, job.script.join("\n")]));
+  }
+  const main = parse(files.get(BITBUCKET_PIPELINES_PATH)!).pipelines.branches.main;
+  const steps = main.flatMap((item: any) => [...(item.parallel ?? []), ...(item.stage?.steps ?? []), ...(item.step ? [item] : [])].map((s: any) => s.step));
+  return Object.fromEntries(steps.map((step: any) => [step.name, step.script.join("\n")]));
+}
+
+describe.each([
+  ["config/kkp.example.yaml", undefined],
+  ["examples/gcp-github.yaml", gcpExampleText],
+  ["examples/aws-gitlab.yaml", readFileSync(path.join(PROJECT_ROOT, "examples", "aws-gitlab.yaml"), "utf8")],
+  ["examples/gcp-bitbucket.yaml", readFileSync(path.join(PROJECT_ROOT, "examples", "gcp-bitbucket.yaml"), "utf8")],
+])("%s: deploy jobs reach the cluster only through the tunnel", (_, text) => {
+  const config = configFrom(undefined, text);
+  const installation = installationOf({ config, configFile: "kkp.yaml" });
+  const scripts = clusterJobScripts(repositoryFiles(installation), config.ci.provider);
+  const reaching = pipelinesOf(installation)[0].jobs.filter((job) => job.sshAgent).map((job) => job.id);
+
+  test("every job that reaches the cluster opens the tunnel after reading the outputs, before KubeOne or kubectl, and closes it last", () => {
+    expect(reaching).toEqual(["kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]);
+    for (const id of reaching) {
+      const script = scripts[id];
+      const at = (text: string) => script.indexOf(text);
+      expect({ id, opens: at("kubeone proxy --manifest") > at("output -json > tf.json") }).toEqual({ id, opens: true });
+      for (const use of ["kubeone apply", "kubeone kubeconfig", "upgrade-guard.ts"]) if (at(use) >= 0) expect({ id, use, after: at(use) > at("kubeone proxy --manifest") }).toEqual({ id, use, after: true });
+      expect(script.trimEnd().endsWith(CLOSE_CLUSTER_TUNNEL)).toBe(true);
+      if (at("kubeone kubeconfig") >= 0) expect(script).toContain("--proxy-url=http://127.0.0.1:8888");
+    }
+  });
+
+  test("no job opens a tunnel without a cloud identity to authorize it", () => {
+    const pipeline = pipelinesOf(installation)[0];
+    for (const job of pipeline.jobs.filter((j) => j.steps.some((s) => s.run.includes("kubeone proxy")))) expect({ id: job.id, cloudLogin: job.cloudLogin, environment: job.environment }).toEqual({ id: job.id, cloudLogin: true, environment: config.environments[0].name });
+  });
+});
+
+test("without a bastion (self-hosted runners inside the network) no tunnel is opened", () => {
+  const config = configFrom((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner: "kkp-vpc" } }));
+  const pipeline = pipelinesOf(installationOf({ config, configFile: "kkp.yaml" }))[0];
+  for (const job of pipeline.jobs) expect(job.steps.some((s) => s.run.includes("kubeone proxy") || s.run.includes("start-session"))).toBe(false);
+});
