@@ -44,10 +44,10 @@ describe.each([
     expect(stackIds).toEqual(["ci", "identity", "prod-cluster", "prod-dns", "state"]);
   });
 
-  test("orders the stacks: state, then the identities, then CI; state, then cluster, then DNS", () => {
+  test("orders the stacks: state, then CI (its protected environments), then the identities trusting them; state, then cluster, then DNS", () => {
     expect(manifest.stacks.state.dependencies).toEqual([]);
-    expect(manifest.stacks.identity.dependencies).toEqual(["state"]);
-    expect(manifest.stacks.ci.dependencies.sort()).toEqual(["identity", "state"]);
+    expect(manifest.stacks.ci.dependencies).toEqual(["state"]);
+    expect(manifest.stacks.identity.dependencies.sort()).toEqual(["ci", "state"]);
     expect(manifest.stacks["prod-cluster"].dependencies).toEqual(["state"]);
     expect(manifest.stacks["prod-dns"].dependencies).toEqual(["prod-cluster"]);
   });

@@ -196,7 +196,16 @@ describe("AWS cluster stack: machines", () => {
 
 describe("AWS cluster stack: IAM", () => {
   const cluster = clusterOf();
-  const policies = resources(cluster, "aws_iam_role_policy").map((p) => JSON.parse(p.policy));
+  const rolePolicies = resources(cluster, "aws_iam_role_policy");
+  // The nodes' policies, control plane first; the bastion's is its SSM agent's only (below).
+  const policies = rolePolicies.filter((p) => !p.name.endsWith("-bastion")).map((p) => JSON.parse(p.policy));
+
+  test("gives the bastion only what its Session Manager agent calls: no parameter reads, nothing else", () => {
+    const [bastion] = rolePolicies.filter((p) => p.name === "kkp-prod-bastion").map((p) => JSON.parse(p.policy).Statement[0].Action as string[]);
+    expect(bastion.every((a) => /^(ssm|ssmmessages|ec2messages):/.test(a))).toBe(true);
+    expect(bastion).toEqual(expect.arrayContaining(["ssmmessages:OpenDataChannel", "ssm:UpdateInstanceInformation"]));
+    expect(bastion.filter((a) => a.startsWith("ssm:GetParameter"))).toEqual([]);
+  });
 
   test("gives control plane and workers their own instance profile", () => {
     expect(resources(cluster, "aws_iam_instance_profile").map((p) => p.name)).toEqual(["kkp-prod-bastion", "kkp-prod-control-plane", "kkp-prod-worker"]);

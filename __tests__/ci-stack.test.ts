@@ -101,9 +101,12 @@ describe("GitHub CI stack", () => {
     expect(allSecrets(ci).map((s) => s.secret_name)).not.toContain("AWS_ACCESS_KEY_ID");
   });
 
-  test("creates a deployment environment per infrastructure environment, deployable only from protected branches", () => {
+  test("creates a deployment environment per infrastructure environment, deployable from main only", () => {
     expect(resources(ci, "github_repository_environment")).toEqual([
-      expect.objectContaining({ environment: "prod", deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } }),
+      expect.objectContaining({ environment: "prod", deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } }),
+    ]);
+    expect(resources(ci, "github_repository_environment_deployment_policy")).toEqual([
+      expect.objectContaining({ repository: "kkp-gitops", branch_pattern: "main", environment: expect.stringMatching(/^\$\{github_repository_environment\.repository_environment-prod_\w+\.environment\}$/) }),
     ]);
   });
 

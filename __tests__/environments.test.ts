@@ -385,10 +385,12 @@ describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
 describe("the CI stack with several environments", () => {
   const ci = synthAll(config, CONFIG_FILE).ci;
 
-  test("every environment deploys from the protected main branch only: later ones by a dispatch on main", () => {
+  test("every environment deploys from main only, not any other protected branch: later ones by a dispatch on main", () => {
     const environments = resources(ci, "github_repository_environment");
-    expect(environments.map((e) => e.deployment_branch_policy)).toEqual(Array(3).fill({ protected_branches: true, custom_branch_policies: false }));
-    expect(resources(ci, "github_repository_environment_deployment_policy")).toEqual([]);
+    expect(environments.map((e) => e.deployment_branch_policy)).toEqual(Array(3).fill({ protected_branches: false, custom_branch_policies: true }));
+    const policies = resources(ci, "github_repository_environment_deployment_policy");
+    expect(policies.map((p) => p.branch_pattern)).toEqual(["main", "main", "main"]);
+    expect(policies.every((p) => p.tag_pattern === undefined)).toBe(true);
   });
 
   test("generates KKP's secrets per environment and stores them with that environment", () => {

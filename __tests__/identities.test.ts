@@ -188,7 +188,28 @@ function awsChecks(config: Config, identity: TerraformJson, envs: string[]): voi
       expect(statements.find((s) => s.Sid === "ChangeOwnResources").Condition).toEqual({ StringEquals: { "aws:ResourceTag/kkp.k8c.io/cluster": env.clusterName } });
       const nodeRoles = statements.find((s) => s.Sid === "NodeRoles").Resource;
       expect(nodeRoles.every((arn: string) => ["control-plane", "worker", "bastion"].some((role) => arn.endsWith(`/${env.clusterName}-${role}`)))).toBe(true);
-      expect(statements.some((s) => s.Sid === "ManageStateBucket")).toBe(env.index === 0);
+      // The state bucket's settings are an admin's: no apply identity writes the bucket itself.
+      const bucketWrites = statements.filter((s) => s.Effect === "Allow" && [s.Resource].flat().includes(`arn:aws:s3:::${bucket}`) && [s.Action].flat().some((a: string) => writes.test(a)));
+      expect(bucketWrites).toEqual([]);
+    }
+  });
+
+  test("an apply role writes node roles' policies only under the nodes' permissions boundary, which every role of the cluster carries", () => {
+    const [boundary] = resources(identity, "aws_iam_policy");
+    expect(boundary.name).toMatch(/^.+-nodes-boundary-[0-9a-f]{6}$/);
+    const allowed = JSON.parse(boundary.policy).Statement.flatMap((s: any) => [s.Action].flat());
+    // Nothing that writes IAM or assumes roles; the cloud controller's service-linked role for load balancers only.
+    expect(allowed.filter((a: string) => a.startsWith("iam:") || a.startsWith("sts:") || a.endsWith(":*"))).toEqual(["iam:CreateServiceLinkedRole"]);
+    const boundaryArn = `arn:aws:iam::${(config.cloud as any).aws.accountId}:policy/${boundary.name}`;
+    for (const env of config.environments) {
+      const statements = policyOf(apply(env.name));
+      for (const s of statements.filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => /^iam:(CreateRole|PutRolePolicy|AttachRolePolicy|PutRolePermissionsBoundary)$/.test(a)))) {
+        expect(s.Condition).toEqual({ StringEquals: { "iam:PermissionsBoundary": boundaryArn } });
+      }
+      const actions = statements.flatMap((s) => [s.Action].flat());
+      for (const never of ["iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy", "iam:CreatePolicyVersion"]) expect(actions).not.toContain(never);
+      const cluster = synthAll(config)[`${env.name}-cluster`];
+      for (const role of resources(cluster, "aws_iam_role")) expect({ role: role.name, boundary: role.permissions_boundary }).toEqual({ role: role.name, boundary: boundaryArn });
     }
   });
 }

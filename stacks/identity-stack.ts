@@ -5,8 +5,9 @@ import { stateKeys } from "../constructs/core/names";
 
 /**
  * The pipeline's cloud identities: federation with the CI system's OIDC tokens, a read-only plan identity for
- * change requests, and an apply identity per environment. An admin deploys it once, after the state bucket and
- * before the CI stack, and again when environments change; no pipeline identity can change it or read its state.
+ * change requests, and an apply identity per environment. An admin deploys it after the CI stack (whose environments,
+ * protected, are what the apply identities trust), and again after the CI stack whenever environments change; no
+ * pipeline identity can change it or read its state.
  */
 export class IdentityStack extends TerraformStack {
   constructor(scope: Construct, id: string, installation: Installation) {

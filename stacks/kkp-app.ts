@@ -9,7 +9,8 @@ import { StateStack } from "./state-stack";
 
 /**
  * Adds every stack of an installation to `app`: the state backend (where the state store needs one), the
- * pipeline's identities (with OIDC credentials), the CI stack, and a cluster and a DNS stack per environment.
+ * CI stack, the pipeline's identities (with OIDC credentials, after the CI stack), and a cluster and a DNS stack per
+ * environment.
  */
 export function defineStacks(app: App, installation: Installation): void {
   const { config, cloud, stateStore } = installation;
@@ -19,8 +20,9 @@ export function defineStacks(app: App, installation: Installation): void {
   if (config.pipeline.credentials === "oidc") {
     const identity = new IdentityStack(app, stackIds.identity, installation);
     if (state) identity.addDependency(state);
-    // The pipeline the CI stack writes logs in as these identities.
-    ci.addDependency(identity);
+    // After the CI stack: an apply identity trusts its environment's jobs, so the environment must exist with its
+    // protection (main only, its reviewers) first; GitHub would create a missing one unprotected for any workflow.
+    identity.addDependency(ci);
   }
   for (const env of config.environments) {
     const cluster = new ClusterStack(app, stackIds.cluster(env.name), { cloud, stateStore, env });

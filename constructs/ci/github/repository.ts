@@ -10,10 +10,11 @@ import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
+import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
 import { Construct } from "constructs";
 import { Token } from "../../core/cdktf";
-import { COMMIT_MESSAGE } from "../../core/names";
+import { COMMIT_MESSAGE, MAIN_BRANCH } from "../../core/names";
 import { secretPlacements } from "../../secret-variables";
 import type { CiStackContent } from "../../targets/ci";
 
@@ -47,9 +48,11 @@ export class GithubRepository extends Construct {
         environment: env.name,
         preventSelfReview: users.length + teams.length > 0,
         ...(users.length + teams.length > 0 ? { reviewers: [{ users, teams }] } : {}),
-        // Every environment deploys from the protected main branch only: a later one by a dispatch on main.
-        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+        // Every environment deploys from main only (a later one by a dispatch on main), not from any other protected
+        // branch: its apply identity trusts every job of the environment.
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
       });
+      new RepositoryEnvironmentDeploymentPolicy(this, `environment-${env.name}-main-only`, { repository, environment: resource.environment, branchPattern: MAIN_BRANCH });
       return { name: env.name, resource };
     });
 

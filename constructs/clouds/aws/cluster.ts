@@ -17,7 +17,7 @@ import type { AwsCloudSettings } from "./schema";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
 import { BastionInstanceProfile, NodeInstanceProfile } from "./iam";
-import { awsPartition } from "./identity-names";
+import { nodeBoundaryArn } from "./identity-names";
 import { BASTION_OUTPUT } from "../../core/names";
 import { TerraformOutput } from "../../core/cdktf";
 import { AwsNetwork, clusterTag } from "./network";
@@ -46,8 +46,11 @@ export class AwsCluster extends Construct {
 
     const firewall = new ClusterFirewall(this, "firewall", { config, clusterName: name, vpcId: network.vpcId, egressCidr: network.egressCidr });
     const keyPair = new KeyPair(this, "ssh-key", { keyName: `${name}-deployer`, publicKey: config.ssh.publicKey });
-    const controlPlaneProfile = new NodeInstanceProfile(this, "control-plane-iam", { clusterName: name, role: "control-plane" });
-    const workerProfile = new NodeInstanceProfile(this, "worker-iam", { clusterName: name, role: "worker" });
+    // With the identity stack, every role of the cluster carries its permissions boundary.
+    const permissionsBoundary =
+      config.pipeline.credentials === "oidc" && settings.accountId ? nodeBoundaryArn(config, { accountId: settings.accountId, region: settings.region }) : undefined;
+    const controlPlaneProfile = new NodeInstanceProfile(this, "control-plane-iam", { clusterName: name, role: "control-plane", permissionsBoundary });
+    const workerProfile = new NodeInstanceProfile(this, "worker-iam", { clusterName: name, role: "worker", permissionsBoundary });
 
     const hardened = (diskSizeGiB: number) => ({
       ami,
@@ -80,7 +83,7 @@ export class AwsCluster extends Construct {
           associatePublicIpAddress: true,
           vpcSecurityGroupIds: [firewall.bastion!.id],
           // Session Manager's agent: the pipeline's tunnel to port 22, with no inbound rule from the internet.
-          iamInstanceProfile: new BastionInstanceProfile(this, "bastion-iam", { clusterName: name, partition: awsPartition(settings.region) }).name,
+          iamInstanceProfile: new BastionInstanceProfile(this, "bastion-iam", { clusterName: name, permissionsBoundary }).name,
           tags: { Name: `${name}-bastion` },
         })
       : undefined;

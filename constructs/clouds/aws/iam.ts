@@ -5,7 +5,6 @@
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 
 const DESCRIBE = [
@@ -115,9 +114,42 @@ export function bastionRoleName(clusterName: string): string {
   return `${clusterName}-bastion`;
 }
 
-/** AWS's managed policy for instances Session Manager reaches: the SSM agent's own calls, nothing else. */
-export function sessionManagerPolicyArn(partition: string): string {
-  return `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
+/**
+ * What the bastion's SSM agent calls for Session Manager: AWS's AmazonSSMManagedInstanceCore without its parameter
+ * reads (a bastion has no business reading the account's SSM parameters).
+ */
+const SESSION_MANAGER_AGENT = [
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
+  "ssm:DescribeAssociation",
+  "ssm:DescribeDocument",
+  "ssm:GetDeployablePatchSnapshotForInstance",
+  "ssm:GetDocument",
+  "ssm:GetManifest",
+  "ssm:ListAssociations",
+  "ssm:ListInstanceAssociations",
+  "ssm:PutComplianceItems",
+  "ssm:PutConfigurePackageResult",
+  "ssm:PutInventory",
+  "ssm:UpdateAssociationStatus",
+  "ssm:UpdateInstanceAssociationStatus",
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/**
+ * The most any node or bastion role may ever do: the permissions boundary the identity stack defines and every such
+ * role carries, so an apply identity that writes their policies cannot grant more through them.
+ */
+export function nodeBoundaryActions(): string[] {
+  return [...new Set([...Object.values(ACTIONS).flat(), ...SESSION_MANAGER_AGENT])].sort();
 }
 
 function nodeRoleName(clusterName: string, role: NodeRole): string {
@@ -127,6 +159,8 @@ function nodeRoleName(clusterName: string, role: NodeRole): string {
 export interface NodeInstanceProfileProps {
   readonly clusterName: string;
   readonly role: NodeRole;
+  /** The identity stack's permissions boundary, where there is one (OIDC credentials). */
+  readonly permissionsBoundary?: string;
 }
 
 /** An EC2 instance profile whose role carries exactly the permissions its nodes need. */
@@ -143,6 +177,7 @@ export class NodeInstanceProfile extends Construct {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
+      ...(props.permissionsBoundary ? { permissionsBoundary: props.permissionsBoundary } : {}),
     });
     new IamRolePolicy(this, "policy", {
       name,
@@ -162,7 +197,7 @@ export class NodeInstanceProfile extends Construct {
 export class BastionInstanceProfile extends Construct {
   readonly name: string;
 
-  constructor(scope: Construct, id: string, props: { readonly clusterName: string; readonly partition: string }) {
+  constructor(scope: Construct, id: string, props: { readonly clusterName: string; readonly permissionsBoundary?: string }) {
     super(scope, id);
     const name = bastionRoleName(props.clusterName);
     const role = new IamRole(this, "role", {
@@ -171,8 +206,13 @@ export class BastionInstanceProfile extends Construct {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
+      ...(props.permissionsBoundary ? { permissionsBoundary: props.permissionsBoundary } : {}),
     });
-    new IamRolePolicyAttachment(this, "session-manager", { role: role.name, policyArn: sessionManagerPolicyArn(props.partition) });
+    new IamRolePolicy(this, "session-manager", {
+      name,
+      role: role.id,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: SESSION_MANAGER_AGENT, Resource: "*" }] }),
+    });
     this.name = new IamInstanceProfile(this, "profile", { name, role: role.name }).name;
   }
 }

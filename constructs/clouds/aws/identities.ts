@@ -5,14 +5,16 @@
  *   infrastructure, read access to the state of the state, cluster and DNS stacks, lock writes; never the CI or
  *   identity stack's state (an explicit deny);
  * - an **apply role per environment**, trusted only for deployments to that environment: its own states, its
- *   cluster's IAM roles by name, the DNS zone by ID, EC2 and load balancers, with deletions and changes to existing
- *   machines, networks and load balancers limited to resources tagged with its cluster (the cluster and DNS stacks'
- *   default tag `kkp.k8c.io/cluster`). Only the first environment's may change the state bucket.
+ *   cluster's IAM roles by name (their policies only under the nodes' permissions boundary, which this stack
+ *   defines), the DNS zone by ID, EC2 and load balancers, with deletions and changes to existing machines, networks
+ *   and load balancers limited to resources tagged with its cluster (the cluster and DNS stacks' default tag
+ *   `kkp.k8c.io/cluster`). None may change the state bucket's settings: they stay an admin's.
  * The policies are pure functions, so the policy tests read exactly what Terraform receives.
  */
 import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
@@ -21,9 +23,9 @@ import { TerraformOutput } from "../../core/cdktf";
 import { ADMIN_STATE_KEYS, stateKeys } from "../../core/names";
 import type { PipelineIdentity } from "../../core/pipeline-model";
 import type { CiOidcTrust } from "../../targets/oidc";
-import { bastionRoleName, nodeRoleNames, sessionManagerPolicyArn } from "./iam";
+import { nodeBoundaryActions, nodeRoleNames } from "./iam";
 import { PORT_FORWARDING_DOCUMENT } from "./tunnel";
-import { awsPartition, pipelineRoleArn, pipelineRoleName } from "./identity-names";
+import { awsPartition, nodeBoundaryArn, nodeBoundaryName, pipelineRoleArn, pipelineRoleName } from "./identity-names";
 import { AWS_OIDC_AUDIENCE } from "./login";
 import type { AwsCloudSettings } from "./schema";
 
@@ -226,25 +228,30 @@ const ELB_CHANGE_OWNED = [
   "elasticloadbalancing:SetSubnets",
 ];
 
+/** The node roles' lifecycle; what a role may do is written only under the boundary (`IAM_NODE_ROLE_POLICIES`). */
 const IAM_NODE_ROLES = [
   "iam:AddRoleToInstanceProfile",
   "iam:CreateInstanceProfile",
-  "iam:CreateRole",
   "iam:DeleteInstanceProfile",
   "iam:DeleteRole",
-  "iam:DeleteRolePolicy",
-  "iam:PutRolePolicy",
   "iam:RemoveRoleFromInstanceProfile",
   "iam:TagInstanceProfile",
   "iam:TagRole",
   "iam:UntagInstanceProfile",
   "iam:UntagRole",
-  "iam:UpdateAssumeRolePolicy",
 ];
 
-/** The state bucket and lock table as the state stack defines them; only the first environment's role changes them. */
-const MANAGE_BUCKET = ["s3:CreateBucket", "s3:PutBucket*", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration"];
-const MANAGE_LOCK_TABLE = ["dynamodb:CreateTable", "dynamodb:TagResource", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable"];
+/**
+ * Creating a node role and writing its policies, only with the identity stack's permissions boundary on it: an apply
+ * identity that writes a node role's policy cannot make the role (and the machines it passes it to) more than a node.
+ * No trust policy changes, no boundary removal.
+ */
+const IAM_NODE_ROLE_POLICIES = ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"];
+
+/** The most any node or bastion role may do: what the node roles and the bastion's SSM agent need. */
+export function nodeBoundaryPolicy(): PolicyDocument {
+  return { Version: "2012-10-17", Statement: [{ Sid: "NodesAtMost", Effect: "Allow", Action: nodeBoundaryActions(), Resource: "*" }] };
+}
 
 /** An environment's apply role: its stacks' resources, scoped by name, ID or its cluster's tag where AWS allows. */
 export function applyPolicy(facts: AwsIdentityFacts, env: EnvironmentConfig): PolicyDocument {
@@ -263,18 +270,20 @@ export function applyPolicy(facts: AwsIdentityFacts, env: EnvironmentConfig): Po
         Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
         Resource: [...stateObjects(facts, ownStates, ".tfstate"), ...stateObjects(facts, ownStates, ".tfstate.tflock")],
       },
+      // The state bucket's own settings stay an admin's (npm run state:bootstrap): no pipeline identity changes them.
       ...lockTableStatements(facts),
-      ...(env.index === 0
-        ? [
-            { Sid: "ManageStateBucket", Effect: "Allow" as const, Action: MANAGE_BUCKET, Resource: bucketArn(facts) },
-            ...(facts.config.state.locking === "dynamodb" ? [{ Sid: "ManageLockTable", Effect: "Allow" as const, Action: MANAGE_LOCK_TABLE, Resource: lockTableArn(facts) }] : []),
-          ]
-        : []),
       { Sid: "CreateNetworkAndMachines", Effect: "Allow", Action: [...EC2_CREATE, ...ELB_CREATE], Resource: "*" },
       // Tags only as part of creating a resource: a tag added later could claim another cluster's resource.
       { Sid: "TagOnCreate", Effect: "Allow", Action: "ec2:CreateTags", Resource: "*", Condition: { Null: { "ec2:CreateAction": "false" } } },
       { Sid: "ChangeOwnResources", Effect: "Allow", Action: [...EC2_CHANGE_OWNED, "ec2:CreateTags", ...ELB_CHANGE_OWNED], Resource: "*", Condition: owned },
       { Sid: "NodeRoles", Effect: "Allow", Action: IAM_NODE_ROLES, Resource: [...iam("role"), ...iam("instance-profile")] },
+      {
+        Sid: "NodeRolePoliciesUnderTheBoundary",
+        Effect: "Allow",
+        Action: IAM_NODE_ROLE_POLICIES,
+        Resource: iam("role"),
+        Condition: { StringEquals: { "iam:PermissionsBoundary": nodeBoundaryArn(facts.config, facts) } },
+      },
       { Sid: "PassNodeRoles", Effect: "Allow", Action: "iam:PassRole", Resource: iam("role"), Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } } },
       {
         Sid: "LoadBalancerServiceRole",
@@ -284,13 +293,6 @@ export function applyPolicy(facts: AwsIdentityFacts, env: EnvironmentConfig): Po
         Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
       },
       { Sid: "Records", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets"], Resource: `arn:${partition}:route53:::hostedzone/${facts.hostedZoneId}` },
-      {
-        Sid: "BastionSessionManager",
-        Effect: "Allow",
-        Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
-        Resource: `arn:${partition}:iam::${facts.accountId}:role/${bastionRoleName(env.clusterName)}`,
-        Condition: { StringEquals: { "iam:PolicyARN": sessionManagerPolicyArn(partition) } },
-      },
       // The tunnel to the bastion: port forwarding only, to instances of its own cluster.
       {
         Sid: "TunnelToOwnBastion",
@@ -333,6 +335,11 @@ export class AwsPipelineIdentities extends Construct {
         })
       : new IamOpenidConnectProvider(this, "oidc-provider", { url, clientIdList: [audience] });
     const zone = new DataAwsRoute53Zone(this, "zone", { name: config.dns.zone, privateZone: false });
+    new IamPolicy(this, "nodes-boundary", {
+      name: nodeBoundaryName(config),
+      description: "kkp: the most a node or bastion role may do (their permissions boundary)",
+      policy: JSON.stringify(nodeBoundaryPolicy()),
+    });
     const facts: AwsIdentityFacts = { config, accountId: settings.accountId, region: settings.region, trust, hostedZoneId: zone.zoneId };
 
     const role = (roleId: string, identity: PipelineIdentity, description: string, policy: PolicyDocument) => {

@@ -21,3 +21,12 @@ export function pipelineRoleName(config: Pick<KkpConfig, "name" | "installationH
 export function pipelineRoleArn(config: Pick<KkpConfig, "name" | "installationHash">, account: { accountId: string; region: string }, identity: PipelineIdentity): string {
   return `arn:${awsPartition(account.region)}:iam::${account.accountId}:role/${pipelineRoleName(config, identity)}`;
 }
+
+/** The permissions boundary of the node and bastion roles, defined by the identity stack: `<name>-nodes-boundary-<hash>`. */
+export function nodeBoundaryName(config: Pick<KkpConfig, "name" | "installationHash">): string {
+  return `${config.name}-nodes-boundary-${config.installationHash}`;
+}
+
+export function nodeBoundaryArn(config: Pick<KkpConfig, "name" | "installationHash">, account: { accountId: string; region: string }): string {
+  return `arn:${awsPartition(account.region)}:iam::${account.accountId}:policy/${nodeBoundaryName(config)}`;
+}
