@@ -393,6 +393,17 @@ describe("the CI stack with several environments", () => {
     expect(policies.every((p) => p.tag_pattern === undefined)).toBe(true);
   });
 
+  test("gives each environment its own notify token: one cluster's token is worth nothing to another", () => {
+    const tokens = resources(ci, "github_actions_environment_secret").filter((s) => s.secret_name === "FLUX_NOTIFY_TOKEN");
+    expect(new Set(tokens.map((s) => s.plaintext_value))).toEqual(new Set(["${var.flux_notify_token_apps}", "${var.flux_notify_token_apps_prod}", "${var.flux_notify_token_ops}"]));
+    for (const token of tokens) {
+      const env = token.environment.match(/repository_environment-([a-z-]+)_/)[1];
+      expect(token.plaintext_value).toBe(`\${var.flux_notify_token_${env.replace(/-/g, "_")}}`);
+    }
+    expect(ci.variable!.flux_notify_token).toBeUndefined();
+    expect(ci.variable!.flux_notify_token_apps_prod).toMatchObject({ sensitive: true, nullable: false });
+  });
+
   test("generates KKP's secrets per environment and stores them with that environment", () => {
     const uuids = resources(ci, "github_actions_environment_secret").filter((s) => s.secret_name === "KKP_TELEMETRY_UUID");
     expect(uuids).toHaveLength(3);

@@ -14,15 +14,21 @@ export function secretVariableName(secret: string): string {
   return secret.toLowerCase();
 }
 
-/** A sensitive, required variable with no default, set as TF_VAR_<name> or -var <name>=... */
-export function secretVariable(scope: Construct, secret: Secret): TerraformVariable {
-  const value = new TerraformVariable(scope, secretVariableName(secret.name), {
+/** The variable of a per-environment secret's value for `env`: `FLUX_NOTIFY_TOKEN`, `apps-prod` -> `flux_notify_token_apps_prod`. */
+export function environmentSecretVariableName(secret: string, env: string): string {
+  return `${secretVariableName(secret)}_${env.replace(/-/g, "_")}`;
+}
+
+/** A sensitive, required variable with no default, set as TF_VAR_<name> or -var <name>=...; per environment with `env`. */
+export function secretVariable(scope: Construct, secret: Secret, env?: string): TerraformVariable {
+  const name = env === undefined ? secretVariableName(secret.name) : environmentSecretVariableName(secret.name, env);
+  const value = new TerraformVariable(scope, name, {
     type: "string",
     sensitive: true,
     nullable: false,
-    description: `Value of the CI secret ${secret.name}: ${secret.description}`,
+    description: `Value of the CI secret ${secret.name}${env === undefined ? "" : ` of environment ${env}`}: ${secret.description}`,
   });
-  value.overrideLogicalId(secretVariableName(secret.name));
+  value.overrideLogicalId(name);
   return value;
 }
 
@@ -46,6 +52,9 @@ export function secretPlacements(
 ): SecretPlacement[] {
   return secrets.flatMap((secret): SecretPlacement[] => {
     if (secret.generated) return environments.map((env) => ({ secret, env: env.name, value: generated.value(secret, env.name) }));
+    if (secret.perEnvironment && secret.scope === "environment") {
+      return environments.map((env) => ({ secret, env: env.name, value: secretVariable(scope, secret, env.name).stringValue }));
+    }
     const value = secretVariable(scope, secret).stringValue;
     return secret.scope === "repository" ? [{ secret, value }] : environments.map((env) => ({ secret, env: env.name, value }));
   });

@@ -116,6 +116,11 @@ export interface Secret {
    * such as a private key (Bitbucket variables cannot hold line breaks, so there it is stored base64-encoded).
    */
   readonly format?: "token" | "multiline";
+  /**
+   * Only for admin-supplied environment secrets: each environment gets its own value (its own Terraform variable
+   * `<name>_<env>`), so what one environment holds, e.g. a token kept in its cluster, is worth nothing to another.
+   */
+  readonly perEnvironment?: boolean;
 }
 
 export interface Artifact {

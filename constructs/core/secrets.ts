@@ -16,9 +16,10 @@ export const SECRETS = {
   fluxNotifyToken: {
     name: "FLUX_NOTIFY_TOKEN",
     description:
-      "token Flux in the cluster reports with (GitHub: commit statuses and contents write, for statuses and repository_dispatch; GitLab: a project access token with api scope; Bitbucket: <user>:<app password> with repository write); nothing more, since it lives in the cluster",
+      "token Flux in the cluster reports with (GitHub: commit statuses and contents write, for statuses and repository_dispatch; GitLab: a project access token with api scope; Bitbucket: <user>:<app password> with repository write); nothing more, since it lives in the cluster, and one per environment, so one cluster's token is no other's",
     scope: "environment",
     format: "token",
+    perEnvironment: true,
   },
 } satisfies Record<string, Secret>;
 
