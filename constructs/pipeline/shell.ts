@@ -117,6 +117,11 @@ export function oidcTokenFile(tokenVariable: string): string[] {
   return [`: "\${${tokenVariable}:?no OIDC token: the job must request one}"`, 'oidc_token_file="$(mktemp)"', `printf '%s' "$${tokenVariable}" > "$oidc_token_file"`];
 }
 
+/** Shell printing a value of the cluster stack's outputs in tf.json, e.g. `kkp_bastion.value.id`. */
+export function tfOutput(path: string): string {
+  return `node -p 'JSON.parse(require("fs").readFileSync("tf.json", "utf8")).${path}'`;
+}
+
 /** The tunnel's local end, where KubeOne finds the bastion's SSH port. */
 export const TUNNEL_PORT = 2222;
 /** Where `kubeone proxy` listens: an HTTPS proxy to the API over KubeOne's SSH connection to the control plane. */

@@ -5,6 +5,7 @@
  * GitHub's hosted runners ship the AWS CLI and the Session Manager plugin; other images get the pinned releases.
  */
 import { BASTION_OUTPUT, TOOLS_HOME } from "../../core/names";
+import { tfOutput } from "../../pipeline/shell";
 import type { BastionTunnel } from "../../pipeline/targets";
 
 /** The AWS CLI v2 release installed where none is present (awscli.amazonaws.com/awscli-exe-linux-x86_64-<version>.zip). */
@@ -32,7 +33,7 @@ export function awsTunnel(region: string): BastionTunnel {
         '  dpkg-deb -x "$scratch/plugin.deb" "$scratch/plugin"',
         `  install -m 0755 "$scratch/plugin/usr/local/sessionmanagerplugin/bin/session-manager-plugin" "${bin}/"`,
         "fi",
-        `bastion="$(node -p 'require("./tf.json").${BASTION_OUTPUT}.value.id')"`,
+        `bastion="$(${tfOutput(`${BASTION_OUTPUT}.value.id`)})"`,
         `nohup aws ssm start-session --region ${region} --target "$bastion" --document-name ${PORT_FORWARDING_DOCUMENT} --parameters '{"portNumber":["22"],"localPortNumber":["${localPort}"]}' > .kkp/tunnel.log 2>&1 &`,
         `echo $! > ${pidFile}`,
       ].join("\n"),

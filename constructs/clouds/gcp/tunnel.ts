@@ -5,6 +5,7 @@
  * key). GitHub's hosted runners ship gcloud; other images get the pinned release.
  */
 import { BASTION_OUTPUT, TOOLS_HOME } from "../../core/names";
+import { tfOutput } from "../../pipeline/shell";
 import type { BastionTunnel } from "../../pipeline/targets";
 
 /** The source range of IAP's TCP forwarding, which the bastion's firewall rule admits. */
@@ -26,8 +27,8 @@ export function gcpTunnel(project: string): BastionTunnel {
         'credentials="${GOOGLE_APPLICATION_CREDENTIALS:-}"',
         'if [ -z "$credentials" ]; then credentials="$(mktemp)"; (umask 077 && printf \'%s\' "${GOOGLE_CREDENTIALS:?no Google Cloud credentials in this job}" > "$credentials"); fi',
         'gcloud auth login --cred-file="$credentials" --quiet',
-        `bastion="$(node -p 'require("./tf.json").${BASTION_OUTPUT}.value.id')"`,
-        `zone="$(node -p 'require("./tf.json").${BASTION_OUTPUT}.value.zone')"`,
+        `bastion="$(${tfOutput(`${BASTION_OUTPUT}.value.id`)})"`,
+        `zone="$(${tfOutput(`${BASTION_OUTPUT}.value.zone`)})"`,
         `nohup gcloud compute start-iap-tunnel "$bastion" 22 --local-host-port=localhost:${localPort} --zone="$zone" --project=${project} > .kkp/tunnel.log 2>&1 &`,
         `echo $! > ${pidFile}`,
       ].join("\n"),
