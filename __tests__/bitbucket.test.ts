@@ -90,11 +90,14 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(script).toContain("rm -rf cdktf.out/stacks/prod-cluster/.terraform");
   });
 
-  test("flux bootstrap runs as plain git over SSH with the access key, which never touches the command line", () => {
+  test("flux bootstrap pushes over HTTPS with a repository access token (access keys are read-only), which never touches the command line", () => {
     const flux = stepsRun(pipelines.branches.main, ["constructs/x.ts"]).includes("flux-bootstrap");
     expect(flux).toBe(true);
-    expect(text).toContain('flux bootstrap git --url=ssh://git@bitbucket.org/example-org/kkp-gitops.git --branch=main --path=flux/clusters/prod --private-key-file="$key" --silent');
-    expect(text).toContain('(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")');
+    // flux reads GIT_PASSWORD (cmd/flux/bootstrap_git.go); --token-auth makes Flux pull with the same credentials.
+    expect(text).toContain(
+      'GIT_PASSWORD="$FLUX_BITBUCKET_TOKEN" flux bootstrap git --url=https://bitbucket.org/example-org/kkp-gitops.git --username=x-token-auth --token-auth=true --branch=main --path=flux/clusters/prod --silent',
+    );
+    expect(text).not.toContain("FLUX_SSH_PRIVATE_KEY");
   });
 
   test("a pull request's plan is not kept as an artifact: it holds planned values in clear text", () => {
@@ -107,7 +110,8 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     const script = kubeone.script.join("\n");
     expect(script).toContain(`export SSH_PRIVATE_KEY="$(printf '%s' "$SSH_PRIVATE_KEY" | base64 -d)"`);
     expect(script).toContain(`export KUBEONE_CREDENTIALS="$(printf '%s' "$KUBEONE_CREDENTIALS" | base64 -d)"`);
-    expect(text).toContain(`export FLUX_SSH_PRIVATE_KEY="$(printf '%s' "$FLUX_SSH_PRIVATE_KEY" | base64 -d)"`);
+    // A token is one line: stored as it is.
+    expect(text).not.toContain(`export FLUX_BITBUCKET_TOKEN="$(printf`);
   });
 
   test("steps holding credentials do not use caches, which every branch and pull request shares", () => {

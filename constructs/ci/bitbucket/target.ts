@@ -14,13 +14,21 @@ import { bitbucketOidcTrust } from "./oidc";
 import { BITBUCKET_PIPELINES_PATH, renderBitbucketPipelines } from "./bitbucket-pipelines";
 import type { BitbucketSettings } from "./schema";
 
-/** Bitbucket has no flux bootstrap provider: plain git over SSH, with this key. */
-export const FLUX_SSH_PRIVATE_KEY: Secret = {
-  name: "FLUX_SSH_PRIVATE_KEY",
-  description: "private key of a Bitbucket access key with write access: flux bootstrap git pushes with it, and Flux pulls with it",
+/**
+ * Bitbucket has no flux bootstrap provider: plain git over HTTPS with a repository access token, which may push
+ * (Bitbucket Cloud makes a repository's access keys read-only, so an SSH access key cannot). Flux keeps it as its
+ * pull credentials (`--token-auth`).
+ */
+export const FLUX_BITBUCKET_TOKEN: Secret = {
+  name: "FLUX_BITBUCKET_TOKEN",
+  description:
+    "a repository access token with repository write (Repository settings, Access tokens): flux bootstrap git pushes its manifests over HTTPS with it, and Flux pulls with it",
   scope: "environment",
-  format: "multiline",
+  format: "token",
 };
+
+/** The user name Bitbucket Cloud expects with a repository access token over HTTPS. */
+const ACCESS_TOKEN_USER = "x-token-auth";
 
 /** The output holding a generated secret's value for one deployment. */
 export function secretOutput(secret: Secret, env: string): string {
@@ -45,14 +53,9 @@ export class BitbucketTarget implements CiTarget {
   fluxBootstrap(path: string, branch: string): FluxBootstrap {
     const { workspace, repository } = this.settings;
     return {
-      // Plain git over SSH, with an access key that may push.
-      script: [
-        'key="$(mktemp)"',
-        'trap \'rm -f "$key"\' EXIT',
-        '(umask 077 && printf \'%s\\n\' "$FLUX_SSH_PRIVATE_KEY" > "$key")',
-        `flux bootstrap git --url=ssh://git@bitbucket.org/${workspace}/${repository}.git --branch=${branch} --path=${path} --private-key-file="$key" --silent`,
-      ].join("\n"),
-      secret: FLUX_SSH_PRIVATE_KEY,
+      // The token reaches flux through GIT_PASSWORD, never the command line.
+      script: `GIT_PASSWORD="$FLUX_BITBUCKET_TOKEN" flux bootstrap git --url=https://bitbucket.org/${workspace}/${repository}.git --username=${ACCESS_TOKEN_USER} --token-auth=true --branch=${branch} --path=${path} --silent`,
+      secret: FLUX_BITBUCKET_TOKEN,
     };
   }
 
