@@ -62,6 +62,8 @@ describe("AWS cluster stack: network", () => {
       c.cloud.aws.vpc = {
         existing: { vpcId: "vpc-0123456789abcdef0", publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], privateSubnetIds: ["subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"] },
       };
+      // The VPC's own NAT address, which the nodes join the API from.
+      c.access.apiCidrs = ["198.51.100.17/32"];
     });
     for (const type of ["aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_internet_gateway"]) expect(resources(existing, type)).toEqual([]);
     expect(resources(existing, "aws_security_group")[0].vpc_id).toBe("vpc-0123456789abcdef0");

@@ -151,6 +151,11 @@ describe("bad configuration", () => {
     expect(configErrorFor((c) => (c.bastion = { enabled: false }))).toContain(
       "bastion.enabled: is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; set pipeline.runner to your self-hosted runners' label (not ubuntu-latest)",
     );
+    // An existing network's egress address is unknown here, and the nodes join through the public endpoint from it.
+    const existingVpc = { vpcId: "vpc-0123456789abcdef0", publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], privateSubnetIds: ["subnet-0bbbbbbbbbbbbbbbb"] };
+    expect(configErrorFor((c) => Object.assign(c.cloud.aws, { vpc: { existing: existingVpc } }))).toContain(
+      "access.apiCidrs: is empty, but with cloud.aws.vpc.existing the nodes join the cluster through the API's public endpoint",
+    );
     // Nobody from outside is the default: the pipeline needs no open port.
     expect(configFrom().access).toMatchObject({ sshCidrs: [], apiCidrs: [] });
     expect(configFrom((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner: "kkp-vpc" } })).bastion.enabled).toBe(false);

@@ -21,20 +21,24 @@ import { CLOSE_CLUSTER_TUNNEL, openClusterTunnel } from "../constructs/pipeline/
 import type { BastionTunnel } from "../constructs/pipeline/targets";
 import { configFrom, gcpExampleText } from "./helpers";
 
-/** A stand-in command: records its arguments, and for the listed argument patterns listens on a port until killed. */
-function standIn(dir: string, name: string, listens: Record<string, number>): void {
+/**
+ * A stand-in command: records its arguments, and for the listed argument patterns listens on a port until killed;
+ * with `failFirst`, its first such call exits at once, as a tunnel does while the bastion's agent is still booting.
+ */
+function standIn(dir: string, name: string, listens: Record<string, number>, failFirst = false): void {
   const cases = Object.entries(listens).map(
-    ([pattern, port]) => `  *"${pattern}"*) exec node -e 'require("net").createServer((s) => s.end()).listen(${port}, "127.0.0.1")' ;;`,
+    ([pattern, port]) =>
+      `  *"${pattern}"*) ${failFirst ? `[ "$(grep -c "^${name} .*${pattern}" "$(dirname "$0")/calls")" -gt 1 ] || { echo "TargetNotConnected" >&2; exit 255; };` : ""} exec node -e 'require("net").createServer((s) => s.end()).listen(${port}, "127.0.0.1")' ;;`,
   );
   writeFileSync(path.join(dir, name), ["#!/usr/bin/env bash", `echo "${name} $*" >> "$(dirname "$0")/calls"`, 'case "$*" in', ...cases, "  *) ;;", "esac", ""].join("\n"));
   chmodSync(path.join(dir, name), 0o755);
 }
 
-function runTunnel(tunnel: BastionTunnel, bastion: Record<string, string>, clis: string[]) {
+function runTunnel(tunnel: BastionTunnel, bastion: Record<string, string>, clis: string[], failFirst = false) {
   const work = mkdtempSync(path.join(tmpdir(), "kkp-tunnel-"));
   const bin = path.join(work, "bin");
   mkdirSync(bin);
-  standIn(bin, "aws", { "ssm start-session": 2222 });
+  standIn(bin, "aws", { "ssm start-session": 2222 }, failFirst);
   standIn(bin, "gcloud", { "start-iap-tunnel": 2222 });
   standIn(bin, "kubeone", { proxy: 8888 });
   for (const cli of clis) standIn(bin, cli, {});
@@ -62,6 +66,14 @@ describe("the tunnel scripts against stand-ins of the clouds' CLIs and kubeone p
     expect(run.tfjson.kubeone_hosts.value.control_plane).toEqual({ cluster_name: "kkp-prod", bastion: "127.0.0.1", bastion_port: 2222, bastion_user: "ubuntu" });
     expect(run.openPorts).toEqual([true, true]);
     expect(run.close.status).toBe(0);
+    expect(run.closedPorts).toEqual([false, false]);
+  });
+
+  test("a tunnel that fails while the bastion boots is started again until it listens", () => {
+    const run = runTunnel(awsTunnel("eu-central-1"), { id: "i-0123456789abcdef0" }, ["session-manager-plugin"], true);
+    expect(run.open.status).toBe(0);
+    expect(run.calls.filter((call) => call.startsWith("aws ssm start-session"))).toHaveLength(2);
+    expect(run.openPorts).toEqual([true, true]);
     expect(run.closedPorts).toEqual([false, false]);
   });
 
@@ -126,4 +138,25 @@ test("without a bastion (self-hosted runners inside the network) no tunnel is op
   const config = configFrom((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner: "kkp-vpc" } }));
   const pipeline = pipelinesOf(installationOf({ config, configFile: "kkp.yaml" }))[0];
   for (const job of pipeline.jobs) expect(job.steps.some((s) => s.run.includes("kubeone proxy") || s.run.includes("start-session"))).toBe(false);
+});
+
+test("the job's kubeconfig reaches the API through kubeone proxy; the Seed's Secret gets the in-cluster copy without the proxy", () => {
+  const config = configFrom();
+  const pipeline = pipelinesOf(installationOf({ config, configFile: "kkp.yaml" }))[0];
+  const kkpDeploy = pipeline.jobs.find((job) => job.id === "kkp-deploy")!;
+  const fetch = kkpDeploy.steps.find((s) => s.name === "Fetch the kubeconfig")!.run;
+  const work = mkdtempSync(path.join(tmpdir(), "kkp-kubeconfig-"));
+  const bin = path.join(work, "bin");
+  mkdirSync(bin);
+  const kubeconfig = ["apiVersion: v1", "kind: Config", "clusters:", "- name: kkp-prod", "  cluster:", "    server: https://api.example:6443", "contexts:", "- name: admin", "  context: {cluster: kkp-prod, user: admin}", "current-context: admin", "users:", "- name: admin", "  user: {token: x}", ""].join("\n");
+  writeFileSync(path.join(bin, "kubeone"), `#!/usr/bin/env bash\ncat <<'EOF'\n${kubeconfig}EOF\n`);
+  chmodSync(path.join(bin, "kubeone"), 0o755);
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: ".kkp/kubeconfig" };
+  const run = spawnSync("bash", ["-euo", "pipefail", "-c", fetch], { cwd: work, env, encoding: "utf8" });
+  expect(run.stderr.replace(/Cluster "kkp-prod" set\.\n?/, "")).toBe("");
+  expect(run.status).toBe(0);
+  expect(readFileSync(path.join(work, ".kkp/kubeconfig"), "utf8")).toContain("proxy-url: http://127.0.0.1:8888");
+  expect(readFileSync(path.join(work, ".kkp/kubeconfig-in-cluster"), "utf8")).not.toContain("proxy-url");
+  const secretStep = kkpDeploy.steps.find((s) => s.name === "Create the secrets KKP needs")!.run;
+  expect(secretStep).toContain("create secret generic kubeconfig-kubermatic --from-file=kubeconfig=.kkp/kubeconfig-in-cluster");
 });

@@ -33,7 +33,7 @@ export function configSchemaFor(registry: Registry) {
       const config = parsed as unknown as ParsedConfig;
       checkMachinesAndAccess(config, ctx);
       for (const issue of cloudModule(registry, config.cloud).check(config.cloud, config)) {
-        ctx.addIssue({ code: "custom", path: ["cloud", ...issue.path], message: issue.message });
+        ctx.addIssue({ code: "custom", path: issue.root ? [...issue.path] : ["cloud", ...issue.path], message: issue.message });
       }
       for (const issue of ciModule(registry, config.ci).check?.(config.ci, config) ?? []) {
         ctx.addIssue({ code: "custom", path: ["ci", ...issue.path], message: issue.message });

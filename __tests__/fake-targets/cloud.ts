@@ -34,7 +34,7 @@ class FakeCloudTarget implements CloudTarget {
   readonly seedDatacenters: Record<string, unknown>;
   readonly presetSecrets = [FAKE_PRESET_TOKEN];
   readonly presetCredentials = { fake: { token: placeholder(FAKE_PRESET_TOKEN) } };
-  readonly tunnel = { open: (port: number, pidFile: string) => `fake-cloud tunnel --bastion-port 22 --local-port ${port} & echo $! > ${pidFile}` };
+  readonly tunnel = { prepare: "fake-cloud login", start: (port: number) => `fake-cloud tunnel --bastion-port 22 --local-port ${port}` };
 
   constructor(
     private readonly config: KkpConfig,

@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
-import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
+import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, IN_CLUSTER_KUBECONFIG, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
 
 /** How an environment's pipeline runs its jobs. */
 export interface Shape {
@@ -131,8 +131,10 @@ function kubeconfigStep(context: JobContext): Step {
     "Fetch the kubeconfig",
     [
       'mkdir -p "$(dirname "$KUBECONFIG")"',
-      `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG")`,
-      ...(tunnelled(context) ? [`kubectl config set-cluster "$(kubectl config view -o jsonpath='{.clusters[0].name}')" --proxy-url=http://${KUBEONE_PROXY}`] : []),
+      `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG" && cp "$KUBECONFIG" ${IN_CLUSTER_KUBECONFIG})`,
+      ...(tunnelled(context)
+        ? ["# The job's tools reach the API through kubeone proxy; the in-cluster copy stays without it.", `kubectl config set-cluster "$(kubectl config view -o jsonpath='{.clusters[0].name}')" --proxy-url=http://${KUBEONE_PROXY}`]
+        : []),
     ].join("\n"),
   );
 }
@@ -285,8 +287,8 @@ export function kkpDeploy(context: JobContext): Job {
       step(
         "Create the secrets KKP needs",
         [
-          "# The seed's kubeconfig, referenced by the Seed object Flux delivers.",
-          applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", '"$KUBECONFIG"']]),
+          "# The seed's kubeconfig, referenced by the Seed object Flux delivers: as the cluster uses it, without the job's proxy.",
+          applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", IN_CLUSTER_KUBECONFIG]]),
           ...(config.kkp.monitoring
             ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
             : []),

@@ -15,6 +15,8 @@ export const PLAN_FILE = "plan.tfplan";
 export const PLAN_REPORT = "plan-summary.md";
 /** The kubeconfig of the cluster, inside the (throw-away) checkout; KUBECONFIG points every tool at it. */
 export const KUBECONFIG = ".kkp/kubeconfig";
+/** The same kubeconfig as the cluster itself uses it, without the job's proxy: what the Seed's Secret holds. */
+export const IN_CLUSTER_KUBECONFIG = ".kkp/kubeconfig-in-cluster";
 /** Where the KKP release's charts are installed by scripts/install-tools.sh. */
 export const KKP_CHARTS = `$HOME/${TOOLS_HOME}/kubermatic/charts`;
 export const SYNTH = "npx cdktf synth";
@@ -129,33 +131,57 @@ export const KUBEONE_PROXY = "127.0.0.1:8888";
 const TUNNEL_PID = ".kkp/tunnel.pid";
 const PROXY_PID = ".kkp/proxy.pid";
 
-/** Waits until something listens on a local port, or fails showing the log of what should. */
-function waitForPort(port: number, what: string, log: string): string[] {
+/** Whether something listens on a local port. */
+function listening(port: number): string {
+  return `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null`;
+}
+
+/**
+ * A shell function `name` that starts `command` in the background in its own process group (so that closing stops
+ * its children too, such as the Session Manager plugin), logging to `log`, its process group ID in `pidFile`.
+ */
+function backgroundFunction(name: string, command: string, log: string, pidFile: string): string {
+  return [`${name}() {`, `  setsid ${command} >> ${log} 2>&1 < /dev/null &`, `  echo $! > ${pidFile}`, "}", name].join("\n");
+}
+
+/**
+ * Waits until `port` listens, for up to `seconds`; the process in `pidFile` is started again (`restart`, a function
+ * of `backgroundFunction`) whenever it has exited, as a tunnel does while the bastion's agent or sshd is still
+ * booting. Fails showing the log.
+ */
+function waitForPort(port: number, seconds: number, what: string, log: string, pidFile: string, restart: string): string[] {
   return [
-    `for attempt in $(seq 60); do (exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null && break; sleep 2; done`,
-    `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null || { echo "${what} did not open port ${port}:" >&2; cat ${log} >&2; exit 1; }`,
+    `for attempt in $(seq ${seconds / 2}); do`,
+    `  ${listening(port)} && break`,
+    `  kill -0 "$(cat ${pidFile})" 2> /dev/null || ${restart}`,
+    "  sleep 2",
+    "done",
+    `${listening(port)} || { echo "${what} did not open port ${port} within ${seconds / 60} minutes:" >&2; cat ${log} >&2; exit 1; }`,
   ];
 }
+
+const TUNNEL_LOG = ".kkp/tunnel.log";
+const PROXY_LOG = ".kkp/proxy.log";
 
 /**
  * Opens the way to the cluster with no port open to the internet: the cloud's tunnel to the bastion's SSH port
  * (authorized by the job's cloud identity), KubeOne's bastion pointed at its local end in tf.json, and
  * `kubeone proxy` over that SSH connection for every tool that talks to the API. Both keep running, in the
- * background, until `closeClusterTunnel` or the end of the job.
+ * background, until `CLOSE_CLUSTER_TUNNEL` or the end of the job; both are restarted while the machines boot.
  */
 export function openClusterTunnel(tunnel: BastionTunnel, manifest: string): string {
   return [
     "mkdir -p .kkp",
-    tunnel.open(TUNNEL_PORT, TUNNEL_PID),
-    ...waitForPort(TUNNEL_PORT, "The tunnel to the bastion", ".kkp/tunnel.log"),
+    tunnel.prepare,
+    backgroundFunction("start_tunnel", tunnel.start(TUNNEL_PORT), TUNNEL_LOG, TUNNEL_PID),
+    ...waitForPort(TUNNEL_PORT, 600, "The tunnel to the bastion", TUNNEL_LOG, TUNNEL_PID, "start_tunnel"),
     "# KubeOne reaches the nodes through the tunnel's local end.",
     `node -e 'const fs = require("fs"); const out = JSON.parse(fs.readFileSync("tf.json", "utf8")); Object.assign(out.kubeone_hosts.value.control_plane, { bastion: "127.0.0.1", bastion_port: ${TUNNEL_PORT} }); fs.writeFileSync("tf.json", JSON.stringify(out))'`,
     "# The other tools reach the API through kubeone proxy, over the same SSH connection.",
-    `nohup kubeone proxy --manifest ${manifest} --tfjson tf.json --listen ${KUBEONE_PROXY} > .kkp/proxy.log 2>&1 &`,
-    `echo $! > ${PROXY_PID}`,
-    ...waitForPort(Number(KUBEONE_PROXY.split(":")[1]), "kubeone proxy", ".kkp/proxy.log"),
+    backgroundFunction("start_proxy", `kubeone proxy --manifest ${manifest} --tfjson tf.json --listen ${KUBEONE_PROXY}`, PROXY_LOG, PROXY_PID),
+    ...waitForPort(Number(KUBEONE_PROXY.split(":")[1]), 600, "kubeone proxy", PROXY_LOG, PROXY_PID, "start_proxy"),
   ].join("\n");
 }
 
-/** Stops `kubeone proxy` and the tunnel. */
-export const CLOSE_CLUSTER_TUNNEL = `for pid in ${PROXY_PID} ${TUNNEL_PID}; do if [ -f "$pid" ]; then kill "$(cat "$pid")" 2> /dev/null || true; rm -f "$pid"; fi; done`;
+/** Stops `kubeone proxy` and the tunnel, each with its process group. */
+export const CLOSE_CLUSTER_TUNNEL = `for pid in ${PROXY_PID} ${TUNNEL_PID}; do if [ -f "$pid" ]; then kill -- "-$(cat "$pid")" 2> /dev/null || true; rm -f "$pid"; fi; done`;

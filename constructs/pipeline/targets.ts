@@ -22,11 +22,12 @@ export interface PipelineSource {
  */
 export interface BastionTunnel {
   /**
-   * Shell that opens the tunnel in the background from 127.0.0.1:`localPort` to the bastion's port 22, reading the
-   * bastion from the cluster stack's output `BASTION_OUTPUT` in tf.json, installing the cloud's client where the image
-   * lacks it, and writing the tunnel's process ID to `pidFile`.
+   * Shell run once before the tunnel: installs the cloud's client where the image lacks it, logs it in with the job's
+   * credentials, and reads the bastion from the cluster stack's output `BASTION_OUTPUT` in tf.json.
    */
-  open(localPort: number, pidFile: string): string;
+  readonly prepare: string;
+  /** Shell starting the tunnel from 127.0.0.1:`localPort` to the bastion's port 22, as a command the caller backgrounds. */
+  start(localPort: number): string;
 }
 
 export interface PipelineCloud {

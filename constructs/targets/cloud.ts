@@ -15,7 +15,9 @@ import type { StateStore } from "./state-store";
 
 /** A problem a target finds in the configuration, at a path below the top level. */
 export interface ConfigIssue {
+  /** Below the target's own section; with `root`, from the top of the file. */
   readonly path: readonly PropertyKey[];
+  readonly root?: boolean;
   readonly message: string;
 }
 
@@ -28,7 +30,7 @@ export interface CloudModule<Section extends TargetSection> {
   /** Where an installation lives in the cloud, e.g. `aws/eu-central-1`: part of the state bucket's identity. */
   location(section: Section): string;
   /** Checks that need settings outside the section, e.g. that OIDC credentials name a pipeline identity. */
-  check(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials"> }): ConfigIssue[];
+  check(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials">; readonly access: Pick<KkpConfig["access"], "apiCidrs"> }): ConfigIssue[];
   /** The target for a resolved configuration; loads the cloud's provider bindings. */
   target(config: KkpConfig, section: Section): CloudTarget;
 }

@@ -177,6 +177,8 @@ const EC2_CREATE = [
 
 /** EC2 actions on existing resources, allowed only on resources tagged with the environment's cluster. */
 const EC2_CHANGE_OWNED = [
+  // An instance profile given to an existing machine (the bastion's, for Session Manager), changed or removed.
+  "ec2:AssociateIamInstanceProfile",
   "ec2:AssociateRouteTable",
   "ec2:AttachInternetGateway",
   "ec2:AuthorizeSecurityGroupEgress",
@@ -193,6 +195,7 @@ const EC2_CHANGE_OWNED = [
   "ec2:DeleteVpc",
   "ec2:DetachInternetGateway",
   "ec2:DisassociateAddress",
+  "ec2:DisassociateIamInstanceProfile",
   "ec2:DisassociateRouteTable",
   "ec2:ModifyInstanceAttribute",
   "ec2:ModifyInstanceMetadataOptions",
@@ -200,6 +203,7 @@ const EC2_CHANGE_OWNED = [
   "ec2:ModifySubnetAttribute",
   "ec2:ModifyVpcAttribute",
   "ec2:ReleaseAddress",
+  "ec2:ReplaceIamInstanceProfileAssociation",
   "ec2:ReplaceRoute",
   "ec2:RevokeSecurityGroupEgress",
   "ec2:RevokeSecurityGroupIngress",
@@ -302,7 +306,6 @@ export function applyPolicy(facts: AwsIdentityFacts, env: EnvironmentConfig): Po
         Condition: { StringEquals: { [`ssm:resourceTag/${CLUSTER_OWNER_TAG}`]: env.clusterName }, BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" } },
       },
       { Sid: "TunnelDocument", Effect: "Allow", Action: "ssm:StartSession", Resource: `arn:${partition}:ssm:${facts.region}::document/${PORT_FORWARDING_DOCUMENT}` },
-      { Sid: "OwnSessions", Effect: "Allow", Action: ["ssm:ResumeSession", "ssm:TerminateSession"], Resource: `arn:${partition}:ssm:*:${facts.accountId}:session/$\${aws:userid}-*` },
       denyAdminStates(facts),
     ],
   };

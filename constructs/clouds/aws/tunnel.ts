@@ -18,24 +18,23 @@ export const PORT_FORWARDING_DOCUMENT = "AWS-StartPortForwardingSession";
 export function awsTunnel(region: string): BastionTunnel {
   const bin = `$HOME/${TOOLS_HOME}/bin`;
   return {
-    open: (localPort, pidFile) =>
-      [
-        `mkdir -p "${bin}" && export PATH="${bin}:$PATH"`,
-        "if ! command -v aws > /dev/null; then",
-        '  scratch="$(mktemp -d)"',
-        `  curl -fsSLo "$scratch/awscli.zip" "https://awscli.amazonaws.com/awscli-exe-linux-x86_64-${AWS_CLI_VERSION}.zip"`,
-        '  unzip -q "$scratch/awscli.zip" -d "$scratch"',
-        `  "$scratch/aws/install" -i "$HOME/${TOOLS_HOME}/aws-cli" -b "${bin}"`,
-        "fi",
-        "if ! command -v session-manager-plugin > /dev/null; then",
-        '  scratch="$(mktemp -d)"',
-        `  curl -fsSLo "$scratch/plugin.deb" "https://s3.amazonaws.com/session-manager-downloads/plugin/${SESSION_MANAGER_PLUGIN_VERSION}/ubuntu_64bit/session-manager-plugin.deb"`,
-        '  dpkg-deb -x "$scratch/plugin.deb" "$scratch/plugin"',
-        `  install -m 0755 "$scratch/plugin/usr/local/sessionmanagerplugin/bin/session-manager-plugin" "${bin}/"`,
-        "fi",
-        `bastion="$(${tfOutput(`${BASTION_OUTPUT}.value.id`)})"`,
-        `nohup aws ssm start-session --region ${region} --target "$bastion" --document-name ${PORT_FORWARDING_DOCUMENT} --parameters '{"portNumber":["22"],"localPortNumber":["${localPort}"]}' > .kkp/tunnel.log 2>&1 &`,
-        `echo $! > ${pidFile}`,
-      ].join("\n"),
+    prepare: [
+      `mkdir -p "${bin}" && export PATH="${bin}:$PATH"`,
+      "if ! command -v aws > /dev/null; then",
+      '  scratch="$(mktemp -d)"',
+      `  curl -fsSLo "$scratch/awscli.zip" "https://awscli.amazonaws.com/awscli-exe-linux-x86_64-${AWS_CLI_VERSION}.zip"`,
+      '  unzip -q "$scratch/awscli.zip" -d "$scratch"',
+      `  "$scratch/aws/install" -i "$HOME/${TOOLS_HOME}/aws-cli" -b "${bin}"`,
+      "fi",
+      "if ! command -v session-manager-plugin > /dev/null; then",
+      '  scratch="$(mktemp -d)"',
+      `  curl -fsSLo "$scratch/plugin.deb" "https://s3.amazonaws.com/session-manager-downloads/plugin/${SESSION_MANAGER_PLUGIN_VERSION}/ubuntu_64bit/session-manager-plugin.deb"`,
+      '  dpkg-deb -x "$scratch/plugin.deb" "$scratch/plugin"',
+      `  install -m 0755 "$scratch/plugin/usr/local/sessionmanagerplugin/bin/session-manager-plugin" "${bin}/"`,
+      "fi",
+      `bastion="$(${tfOutput(`${BASTION_OUTPUT}.value.id`)})"`,
+    ].join("\n"),
+    start: (localPort) =>
+      `aws ssm start-session --region ${region} --target "$bastion" --document-name ${PORT_FORWARDING_DOCUMENT} --parameters '{"portNumber":["22"],"localPortNumber":["${localPort}"]}'`,
   };
 }

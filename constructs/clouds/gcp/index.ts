@@ -11,6 +11,16 @@ export const GCP_CLOUD: CloudModule<GcpSection> = {
   location: (section) => `gcp/${section.gcp.project}/${section.gcp.region}`,
   check: (section, config) => [
     ...zoneIssues(section.gcp),
+    ...(section.gcp.network.existing && config.access.apiCidrs.length === 0
+      ? [
+          {
+            path: ["access", "apiCidrs"],
+            root: true,
+            message:
+              "is empty, but with cloud.gcp.network.existing the nodes join the cluster through the API's public endpoint from the network's own egress address, which this tool cannot know; list the network's NAT addresses",
+          },
+        ]
+      : []),
     ...(config.pipeline.credentials === "oidc" && !section.gcp.projectNumber
       ? [
           {
