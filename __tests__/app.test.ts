@@ -48,7 +48,7 @@ describe.each([
     expect(manifest.stacks.state.dependencies).toEqual([]);
     expect(manifest.stacks.ci.dependencies).toEqual(["state"]);
     expect(manifest.stacks.identity.dependencies.sort()).toEqual(["ci", "state"]);
-    expect(manifest.stacks["prod-cluster"].dependencies).toEqual(["state"]);
+    expect(manifest.stacks["prod-cluster"].dependencies.sort()).toEqual(["identity", "state"]);
     expect(manifest.stacks["prod-dns"].dependencies).toEqual(["prod-cluster"]);
   });
 

@@ -17,8 +17,8 @@ export function defineStacks(app: App, installation: Installation): void {
   const state = stateStore.needsStateStack ? new StateStack(app, stackIds.state, { cloud, stateStore }) : undefined;
   const ci = new CiStack(app, stackIds.ci, installation);
   if (state) ci.addDependency(state);
-  if (config.pipeline.credentials === "oidc") {
-    const identity = new IdentityStack(app, stackIds.identity, installation);
+  const identity = config.pipeline.credentials === "oidc" ? new IdentityStack(app, stackIds.identity, installation) : undefined;
+  if (identity) {
     if (state) identity.addDependency(state);
     // After the CI stack: an apply identity trusts its environment's jobs, so the environment must exist with its
     // protection (main only, its reviewers) first; GitHub would create a missing one unprotected for any workflow.
@@ -27,6 +27,8 @@ export function defineStacks(app: App, installation: Installation): void {
   for (const env of config.environments) {
     const cluster = new ClusterStack(app, stackIds.cluster(env.name), { cloud, stateStore, env });
     if (state) cluster.addDependency(state);
+    // The pipeline deploys the cluster as the identity stack's apply identity, under its nodes' permissions boundary.
+    if (identity) cluster.addDependency(identity);
     const dns = new DnsStack(app, stackIds.dns(env.name), { cloud, stateStore, env });
     // DNS records point at services KKP creates on the cluster, so they are deployed after it.
     dns.addDependency(cluster);
