@@ -170,27 +170,40 @@ export class NodeInstanceProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeInstanceProfileProps) {
     super(scope, id);
-    const name = nodeRoleName(props.clusterName, props.role);
-    const role = new IamRole(this, "role", {
-      name,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      ...(props.permissionsBoundary ? { permissionsBoundary: props.permissionsBoundary } : {}),
+    const profile = instanceProfile(this, {
+      name: nodeRoleName(props.clusterName, props.role),
+      policyId: "policy",
+      actions: [...new Set(ACTIONS[props.role])].sort(),
+      permissionsBoundary: props.permissionsBoundary,
     });
-    new IamRolePolicy(this, "policy", {
-      name,
-      role: role.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: [...new Set(ACTIONS[props.role])].sort(), Resource: "*" }],
-      }),
-    });
-    const profile = new IamInstanceProfile(this, "profile", { name, role: role.name });
     this.name = profile.name;
     this.arn = profile.arn;
   }
+}
+
+/**
+ * An EC2 instance profile named `name`, whose role (same name, under `permissionsBoundary` where given) has one inline
+ * policy allowing `actions` on every resource.
+ */
+function instanceProfile(
+  scope: Construct,
+  props: { readonly name: string; readonly policyId: string; readonly actions: readonly string[]; readonly permissionsBoundary?: string },
+): IamInstanceProfile {
+  const { name } = props;
+  const role = new IamRole(scope, "role", {
+    name,
+    assumeRolePolicy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    }),
+    ...(props.permissionsBoundary ? { permissionsBoundary: props.permissionsBoundary } : {}),
+  });
+  new IamRolePolicy(scope, props.policyId, {
+    name,
+    role: role.id,
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: props.actions, Resource: "*" }] }),
+  });
+  return new IamInstanceProfile(scope, "profile", { name, role: role.name });
 }
 
 /** The bastion's instance profile: only what its SSM agent needs, so the pipeline's tunnel reaches it without SSH from outside. */
@@ -199,20 +212,11 @@ export class BastionInstanceProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: { readonly clusterName: string; readonly permissionsBoundary?: string }) {
     super(scope, id);
-    const name = bastionRoleName(props.clusterName);
-    const role = new IamRole(this, "role", {
-      name,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      ...(props.permissionsBoundary ? { permissionsBoundary: props.permissionsBoundary } : {}),
-    });
-    new IamRolePolicy(this, "session-manager", {
-      name,
-      role: role.id,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: SESSION_MANAGER_AGENT, Resource: "*" }] }),
-    });
-    this.name = new IamInstanceProfile(this, "profile", { name, role: role.name }).name;
+    this.name = instanceProfile(this, {
+      name: bastionRoleName(props.clusterName),
+      policyId: "session-manager",
+      actions: SESSION_MANAGER_AGENT,
+      permissionsBoundary: props.permissionsBoundary,
+    }).name;
   }
 }
