@@ -21,6 +21,33 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** A setting OIDC credentials need, missing: why the identity stack needs it, and that static keys need none. */
+export function requiredForOidc(
+  config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials"> },
+  missing: boolean,
+  path: readonly PropertyKey[],
+  why: string,
+  pronoun: "it" | "them" = "it",
+): ConfigIssue[] {
+  if (config.pipeline.credentials !== "oidc" || !missing) return [];
+  return [{ path, message: `is required for OIDC credentials (pipeline.credentials: oidc): ${why}; set ${pronoun}, or set pipeline.credentials: static-keys` }];
+}
+
+/**
+ * With an existing network (`setting`, e.g. `cloud.aws.vpc.existing`) the nodes join through the API's public endpoint
+ * from the network's own egress address, which the cluster stack cannot know, so access.apiCidrs must list it.
+ */
+export function egressAddressesNeeded(config: { readonly access: Pick<KkpConfig["access"], "apiCidrs"> }, existing: boolean, setting: string, network: string): ConfigIssue[] {
+  if (!existing || config.access.apiCidrs.length > 0) return [];
+  return [
+    {
+      path: ["access", "apiCidrs"],
+      root: true,
+      message: `is empty, but with ${setting} the nodes join the cluster through the API's public endpoint from the ${network}'s own egress address, which this tool cannot know; list the ${network}'s NAT addresses`,
+    },
+  ];
+}
+
 /** A cloud as the registry knows it: cheap to load (no provider bindings) until `target` is called. */
 export interface CloudModule<Section extends TargetSection> {
   /** The `cloud` section for this cloud: `{ provider: <name>, <name>: {...} }`, with its defaults. */
