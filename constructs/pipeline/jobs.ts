@@ -76,7 +76,7 @@ function deployJob(context: JobContext, job: Omit<Job, "triggers" | "environment
     triggers: ["main"],
     environment: context.env.name,
     cloudLogin: true,
-    ...(job.steps.some((s) => s.name === "Fetch the kubeconfig") ? { env: { KUBECONFIG } } : {}),
+    ...(job.steps.some((s) => s.name === FETCH_KUBECONFIG) ? { env: { KUBECONFIG } } : {}),
   });
 }
 
@@ -85,7 +85,8 @@ const planArtifact = (env: EnvironmentConfig) => ({ name: `plan-${env.name}`, di
 const synth = step("Synthesize the stacks", SYNTH);
 /**
  * Whether the environment's pipeline prepares the state bucket: only where the state lives in a bucket, and only
- * in the first environment, whose apply identity alone may change the bucket.
+ * in the first environment, whose apply identity alone writes the state stack's own state (the bucket's settings
+ * stay an admin's).
  */
 const preparesBackend = ({ source, env }: JobContext): boolean => source.stateInBucket && env.index === 0;
 const backendPrepared = (context: JobContext): JobId[] => (preparesBackend(context) ? ["terraform-backend-prepare"] : []);
@@ -125,10 +126,12 @@ function closeSteps(context: JobContext): Step[] {
   return tunnelled(context) ? [step("Close the tunnel and the proxy", CLOSE_CLUSTER_TUNNEL)] : [];
 }
 
+const FETCH_KUBECONFIG = "Fetch the kubeconfig";
+
 /** The kubeconfig KubeOne fetches over SSH; through the tunnel, pointed at kubeone proxy for the API. */
 function kubeconfigStep(context: JobContext): Step {
   return step(
-    "Fetch the kubeconfig",
+    FETCH_KUBECONFIG,
     [
       'mkdir -p "$(dirname "$KUBECONFIG")"',
       `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG" && cp "$KUBECONFIG" ${IN_CLUSTER_KUBECONFIG})`,
