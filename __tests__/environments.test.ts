@@ -141,8 +141,19 @@ describe("jobs per event and per tag", () => {
     expect(apps.jobs["flux-source-update"].environment).toBe("apps");
     expect(apps.concurrency).toEqual({ group: "kkp-apps-deploy", "cancel-in-progress": false });
     expect(apps.jobs["promotion-check"].permissions).toEqual({ contents: "read", statuses: "read" });
-    expect(apps.jobs["flux-source-update"].permissions).toEqual({ contents: "write" });
-    expect(apps.jobs["flux-source-update"].steps.at(-1).run).toBe('npx tsx scripts/promotion.ts move-branch deploy/apps "$(git rev-parse HEAD)"');
+  });
+
+  test("the hand-over to Flux moves the deploy branch with the environment's admin token, not the run's own token", () => {
+    const job = apps.jobs["flux-source-update"];
+    // The run's token cannot move deploy/* (the ruleset admits admins only), so it gets no write access at all.
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect(job.env?.GH_TOKEN).toBeUndefined();
+    const move = job.steps.at(-1);
+    expect(move.run).toBe('GH_TOKEN="$FLUX_GITHUB_TOKEN" npx tsx scripts/promotion.ts move-branch deploy/apps "$(git rev-parse HEAD)"');
+    expect(move.env).toEqual({ FLUX_GITHUB_TOKEN: "${{ secrets.FLUX_GITHUB_TOKEN }}" });
+    // Only that step sees the token: not the install step, whose packages' scripts could read it.
+    const others = job.steps.slice(0, -1).map((s: any) => JSON.stringify(s));
+    expect(others.filter((s: string) => s.includes("FLUX_GITHUB_TOKEN"))).toEqual([]);
   });
 });
 
@@ -409,6 +420,29 @@ describe("the CI stack with several environments", () => {
     expect(uuids).toHaveLength(3);
     expect(new Set(uuids.map((s) => s.plaintext_value)).size).toBe(3);
     expect(Object.keys(ci.output!).sort()).toEqual(["kkp_admin_password_apps", "kkp_admin_password_apps_prod", "kkp_admin_password_ops"]);
+  });
+
+  test("a ruleset keeps every deploy/<env> branch for repository admins: no cluster's notify token can create, move or delete one", () => {
+    const [ruleset, ...more] = resources(ci, "github_repository_ruleset");
+    expect(more).toEqual([]);
+    expect(ruleset).toMatchObject({
+      target: "branch",
+      enforcement: "active",
+      conditions: { ref_name: { include: ["refs/heads/deploy/*"], exclude: [] } },
+      rules: { creation: true, update: true, deletion: true, non_fast_forward: true },
+    });
+    // Every later environment's Flux branch falls under it, and main (Flux's branch in the first) does not.
+    const branches = config.environments.slice(1).map((env) => `refs/heads/deploy/${env.name}`);
+    const pattern = new RegExp(`^${ruleset.conditions.ref_name.include[0].replace("*", "[^/]+")}$`);
+    expect(branches.every((b) => pattern.test(b))).toBe(true);
+    expect(pattern.test("refs/heads/main")).toBe(false);
+    // Bypassed by the admin role only: not by the GitHub Actions app (any workflow's token), a team, or deploy keys.
+    expect(ruleset.bypass_actors).toEqual([{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }]);
+  });
+
+  test("a single environment has no deploy branches and no ruleset", () => {
+    const single = synthAll(configFrom(), "config/kkp.example.yaml").ci;
+    expect(resources(single, "github_repository_ruleset")).toEqual([]);
   });
 
   test("commits every environment's workflow", () => {

@@ -58,12 +58,15 @@ export function promotionTag(env: string, sha: string, now: Date): string {
   return `${deployTagPrefix(env)}${stamp}-${sha.slice(0, 7)}`;
 }
 
+/** Where the later environments' Flux branches live: `deploy/<env>`. */
+export const DEPLOY_BRANCH_PREFIX = "deploy/";
+
 /**
  * The branch Flux delivers from: the first environment follows main; every later one follows `deploy/<env>`,
  * which only its deploy-tag pipeline moves, to exactly the tagged commit, after the infrastructure is applied.
  */
 export function fluxBranch(env: { readonly name: string; readonly index: number }): string {
-  return env.index === 0 ? MAIN_BRANCH : `deploy/${env.name}`;
+  return env.index === 0 ? MAIN_BRANCH : `${DEPLOY_BRANCH_PREFIX}${env.name}`;
 }
 
 /** A part's Flux Kustomization; the environment in the name tells several clusters on one repository apart. */

@@ -166,8 +166,8 @@ export interface Job {
   readonly report?: string;
   /** Values the job hands to later jobs: each output's name and the step that writes it. */
   readonly outputs?: ReadonlyArray<{ readonly name: string; readonly step: string }>;
-  /** What the job does through the CI system's API with the run's own token: read commit statuses, write git refs. */
-  readonly repositoryApi?: readonly ("read-statuses" | "write-refs")[];
+  /** What the job does through the CI system's API with the run's own token: read commit statuses. */
+  readonly repositoryApi?: readonly "read-statuses"[];
   readonly description: string;
 }
 

@@ -16,7 +16,7 @@ export const SECRETS = {
   fluxNotifyToken: {
     name: "FLUX_NOTIFY_TOKEN",
     description:
-      "token Flux in the cluster reports with (GitHub: commit statuses and contents write, for statuses and repository_dispatch; GitLab: a project access token with api scope; Bitbucket: <user>:<app password> with repository write); nothing more, since it lives in the cluster, and one per environment, so one cluster's token is no other's",
+      "token Flux in the cluster reports with (GitHub: a fine-grained token of an account without the admin role, commit statuses and contents write on this repository only, for statuses and repository_dispatch, so the deploy/* ruleset holds it off every environment's branch; GitLab: a project access token with api scope; Bitbucket: <user>:<app password> with repository write); nothing more, since it lives in the cluster, and one per environment, so one cluster's token is no other's",
     scope: "environment",
     format: "token",
     perEnvironment: true,

@@ -469,8 +469,9 @@ export function promotionCheck({ env, shape }: JobContext): Job {
 }
 
 /** A later environment's hand-over to Flux: its branch moves to the tagged commit once the cluster runs it. */
-export function fluxSourceUpdate({ env }: JobContext): Job {
+export function fluxSourceUpdate({ env, source }: JobContext): Job {
   const branch = fluxBranch(env);
+  if (!source.ci.moveDeployBranch) throw new Error(`the CI system cannot move ${branch}: it does not promote between environments`);
   return {
     id: "flux-source-update",
     title: `Hand ${env.name} to Flux`,
@@ -481,7 +482,6 @@ export function fluxSourceUpdate({ env }: JobContext): Job {
     tools: ["node"],
     cloudLogin: false,
     sshAgent: false,
-    repositoryApi: ["write-refs"],
-    steps: [step(`Move ${branch} to the tagged commit`, `npx tsx scripts/promotion.ts move-branch ${branch} "$(git rev-parse HEAD)"`)],
+    steps: [source.ci.moveDeployBranch(branch)],
   };
 }

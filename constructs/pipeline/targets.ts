@@ -3,7 +3,7 @@
  * (clouds/<cloud>/, ci/<system>/) provide these facts; the builder never branches on a provider.
  */
 import type { KkpConfig } from "../../config/settings/resolve";
-import type { CloudLogin, PipelineIdentity, Secret } from "../core/pipeline-model";
+import type { CloudLogin, PipelineIdentity, Secret, Step } from "../core/pipeline-model";
 
 /** Everything the builder reads: the configuration and the facts of its targets. */
 export interface PipelineSource {
@@ -52,4 +52,9 @@ export interface PipelineCi {
   readonly definitionPaths: readonly string[];
   /** `flux bootstrap` for the git host, committing Flux's manifests below `path` on `branch`. */
   fluxBootstrap(path: string, branch: string): FluxBootstrap;
+  /**
+   * Only CI systems that promote between environments: the step pointing `branch`, a later environment's Flux
+   * branch, at the checked-out commit, with a credential the branch's protection lets through (one no cluster holds).
+   */
+  moveDeployBranch?(branch: string): Step;
 }

@@ -2,7 +2,8 @@
  * The GitHub side of the pipeline: the generated files committed to the repository, the Actions secrets fed
  * from sensitive Terraform variables (never from a literal) and stored with the deployment environment wherever
  * only deploy jobs read them, one environment per infrastructure environment with its required reviewers, and
- * branch protection on main requiring the checks pull requests run.
+ * branch protection on main requiring the checks pull requests run, and a ruleset keeping the deploy/<env> branches
+ * for the pipeline.
  */
 import { ActionsEnvironmentSecret } from "@cdktf/provider-github/lib/actions-environment-secret";
 import { ActionsSecret } from "@cdktf/provider-github/lib/actions-secret";
@@ -12,9 +13,10 @@ import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
+import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 import { Construct } from "constructs";
 import { Token } from "../../core/cdktf";
-import { COMMIT_MESSAGE, MAIN_BRANCH } from "../../core/names";
+import { COMMIT_MESSAGE, DEPLOY_BRANCH_PREFIX, MAIN_BRANCH } from "../../core/names";
 import { secretPlacements } from "../../secret-variables";
 import type { CiStackContent } from "../../targets/ci";
 
@@ -83,6 +85,32 @@ export class GithubRepository extends Construct {
       allowsDeletions: false,
       // Admins may bypass, so that this stack (run with an admin token) can commit the generated files to main.
       enforceAdmins: false,
+    });
+
+    if (props.environments.length > 1) new DeployBranchesRuleset(this, "deploy-branches", { repository });
+  }
+}
+
+/** The GitHub API's ID of the built-in repository admin role, as a ruleset's bypass actor. */
+export const REPOSITORY_ADMIN_ROLE_ID = 5;
+
+/**
+ * The branches Flux follows in the later environments (`deploy/<env>`) move only by the pipeline, with the
+ * repository admin's token its deploy jobs hold: nobody else may create, move, force-push or delete them. The
+ * notify token each cluster holds can push (repository dispatches need contents: write), so it must be a
+ * non-admin's: then no cluster can move any environment's branch.
+ */
+class DeployBranchesRuleset extends Construct {
+  constructor(scope: Construct, id: string, { repository }: { readonly repository: string }) {
+    super(scope, id);
+    new RepositoryRuleset(this, "ruleset", {
+      repository,
+      name: "kkp-deploy-branches",
+      target: "branch",
+      enforcement: "active",
+      conditions: { refName: { include: [`refs/heads/${DEPLOY_BRANCH_PREFIX}*`], exclude: [] } },
+      rules: { creation: true, update: true, deletion: true, nonFastForward: true },
+      bypassActors: [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }],
     });
   }
 }

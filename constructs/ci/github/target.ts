@@ -5,7 +5,7 @@
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { Construct } from "constructs";
 import type { KkpConfig } from "../../../config/settings/resolve";
-import type { Pipeline, Secret } from "../../core/pipeline-model";
+import type { Pipeline, Secret, Step } from "../../core/pipeline-model";
 import type { CiStackContent, CiTarget } from "../../targets/ci";
 import type { CiOidcTrust } from "../../targets/oidc";
 import { githubOidcTrust } from "./oidc";
@@ -18,7 +18,8 @@ import { renderGithubWorkflow, workflowPath } from "./workflow";
 /** What `flux bootstrap github` authenticates with. */
 export const FLUX_GITHUB_TOKEN: Secret = {
   name: "FLUX_GITHUB_TOKEN",
-  description: "token flux bootstrap uses to add its deploy key and commit its manifests",
+  description:
+    "token of a repository admin: flux bootstrap adds its deploy key and commits its manifests with it, and the pipeline moves the deploy/<env> branches, which only admins may push",
   scope: "environment",
   format: "token",
 };
@@ -48,6 +49,18 @@ export class GithubTarget implements CiTarget {
     return {
       script: `GITHUB_TOKEN="$FLUX_GITHUB_TOKEN" flux bootstrap github --owner=${owner} --repository=${repository} --branch=${branch} --path=${path} --personal=${personal}`,
       secret: FLUX_GITHUB_TOKEN,
+    };
+  }
+
+  /**
+   * Through the REST API with the admin token: the deploy/* ruleset lets only repository admins move those branches,
+   * so neither the run's own token nor a cluster's notify token (a non-admin's) can.
+   */
+  moveDeployBranch(branch: string): Step {
+    return {
+      name: `Move ${branch} to the tagged commit`,
+      run: `GH_TOKEN="$${FLUX_GITHUB_TOKEN.name}" npx tsx scripts/promotion.ts move-branch ${branch} "$(git rev-parse HEAD)"`,
+      secrets: [FLUX_GITHUB_TOKEN],
     };
   }
 

@@ -96,7 +96,6 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
       ...(oidc ? { "id-token": "write" } : {}),
       ...(job.report && job.triggers.includes("change-request") ? { "pull-requests": "write" } : {}),
       ...(job.repositoryApi?.includes("read-statuses") ? { statuses: "read" } : {}),
-      ...(job.repositoryApi?.includes("write-refs") ? { contents: "write" } : {}),
     },
     ...(job.sshAgent || job.env || job.repositoryApi
       ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...(job.repositoryApi ? { GH_TOKEN: "${{ github.token }}" } : {}), ...job.env } }
