@@ -74,6 +74,17 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(text.match(/deployment:/g)).toHaveLength(1);
   });
 
+  test("the deployment stage waits for someone to start it, after the plan step, and pull requests have no deployment at all", () => {
+    const items = pipelines.branches.main;
+    const stageAt = items.findIndex((item: any) => item.stage);
+    expect(items[stageAt].stage.trigger).toBe("manual");
+    // Not the first item (Bitbucket refuses a manual first step or stage), and after the plan reviewers read.
+    expect(items.findIndex((item: any) => item.step?.name === "terraform-plan")).toBeLessThan(stageAt);
+    // Nothing else is manual: the stage is the one approval.
+    expect(text.match(/trigger:/g)).toHaveLength(1);
+    expect(JSON.stringify(pipelines["pull-requests"])).not.toContain('"deployment"');
+  });
+
   test("steps reach Google Cloud with the step's OIDC token through workload identity federation", () => {
     const plan = pipelines.branches.main.find((item: any) => item.step?.name === "terraform-plan").step;
     expect(plan.oidc).toBe(true);

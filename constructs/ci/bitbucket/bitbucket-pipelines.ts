@@ -5,8 +5,10 @@
  * - steps run in order (the two validate jobs in parallel); a step with a change condition before the deploy
  *   stage carries `condition: changesets`;
  * - a Bitbucket deployment environment may appear only once per pipeline, so the apply-and-later jobs form one
- *   `stage` bound to it, which runs when any change set changed. Inside it, apply applies the saved plan when the
- *   plan step made one (an unchanged infrastructure has none), and the other steps are idempotent;
+ *   `stage` bound to it, which runs when any change set changed, and only when someone starts it (`trigger:
+ *   manual`) after reading the plan; the deployment permissions (README) decide who may and from which branch.
+ *   Inside it, apply applies the saved plan when the plan step made one (an unchanged infrastructure has none),
+ *   and the other steps are idempotent;
  * - the cloud is reached with the step's OIDC token (`oidc: true`) unless static keys are configured; state is
  *   in the cloud's bucket, prepared by terraform-backend-prepare as on GitHub.
  */
@@ -51,6 +53,8 @@ function sequence(pipeline: Pipeline, jobs: readonly Job[], onMain: boolean): Ya
       stage: {
         name: `Deploy ${pipeline.environment}`,
         deployment: pipeline.environment,
+        // Bitbucket's only approval: the stage waits for a person, since a step inside a stage cannot be manual.
+        trigger: "manual",
         condition: { changesets: { includePaths: changePaths(pipeline) } },
         steps: deploy.map((job) => ({ step: step(pipeline, job, { condition: false, keepPlan: true }) })),
       },
