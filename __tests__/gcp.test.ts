@@ -112,13 +112,22 @@ describe("GCP cluster stack", () => {
     }
   });
 
-  test("runs the control plane as a dedicated service account with named roles, never the default account", () => {
-    const [account] = resources(cluster, "google_service_account");
+  test("runs the control plane as a dedicated service account, never the default account", () => {
+    // With OIDC the identity stack holds the account (identities.test.ts); the machines name it.
+    expect(resources(cluster, "google_service_account")).toEqual([]);
+    for (const cp of controlPlane) expect(cp.service_account).toEqual({ email: "kkp-prod-cp@acme-kkp-prod.iam.gserviceaccount.com", scopes: ["cloud-platform"] });
+  });
+
+  test("with static keys the cluster stack creates the control plane's account, which may write logs and metrics only", () => {
+    const stacks = synthAll({ ...gcpConfig(), pipeline: { ...gcpConfig().pipeline, credentials: "static-keys" } });
+    const own = stacks["prod-cluster"];
+    const [account, ...more] = resources(own, "google_service_account");
+    expect(more).toEqual([]);
     expect(account.account_id).toBe("kkp-prod-cp");
-    for (const cp of controlPlane) expect(cp.service_account.email).toMatch(/^\$\{google_service_account\.cluster_control-plane-sa_account_\w+\.email\}$/);
-    const roles = resources(cluster, "google_project_iam_member").map((m) => m.role);
-    expect(roles).toEqual(expect.arrayContaining(["roles/compute.loadBalancerAdmin", "roles/compute.storageAdmin"]));
-    expect(roles.filter((r) => /roles\/(owner|editor)$/.test(r))).toEqual([]);
+    const cp = resources(own, "google_compute_instance").filter((i) => i.name.includes("-cp-"));
+    for (const instance of cp) expect(instance.service_account.email).toMatch(/^\$\{google_service_account\.cluster_control-plane-sa_account_\w+\.email\}$/);
+    // The cloud controller and the disk driver use the KubeOne credentials, so nothing else is needed here.
+    expect(resources(own, "google_project_iam_member").map((m) => m.role).sort()).toEqual(["roles/logging.logWriter", "roles/monitoring.metricWriter"]);
   });
 
   test("gives the bastion an external address and no service account", () => {
@@ -133,7 +142,7 @@ describe("GCP cluster stack", () => {
       resources(gcpStacks((c) => {
         c.name = "kkp-platform-ab";
         c.environments = [{ name: env }];
-      })[`${env}-cluster`], "google_service_account")[0].account_id;
+      }).identity, "google_service_account").find((a) => a.account_id.endsWith("-cp"))!.account_id;
     const [a, b] = [long("appsprod-eu1"), long("appsprod-eu2")];
     expect(a.length).toBeLessThanOrEqual(30);
     expect(a).not.toBe(b);

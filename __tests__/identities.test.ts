@@ -222,8 +222,12 @@ function cel(expression: string, assertion: Record<string, string>): unknown {
 function gcpChecks(config: Config, identity: TerraformJson, envs: string[]): void {
   const [provider] = resources(identity, "google_iam_workload_identity_pool_provider");
   const [pool] = resources(identity, "google_iam_workload_identity_pool");
-  const accounts = resources(identity, "google_service_account");
-  const bindings = resources(identity, "google_service_account_iam_member");
+  const allAccounts = resources(identity, "google_service_account");
+  // The pipeline's own accounts; the control planes' accounts (`<cluster>-cp`) are checked on their own below.
+  const accounts = allAccounts.filter((a) => !a.account_id.endsWith("-cp"));
+  const controlPlaneAccounts = allAccounts.filter((a) => a.account_id.endsWith("-cp"));
+  const allBindings = resources(identity, "google_service_account_iam_member");
+  const bindings = allBindings.filter((b) => b.role === "roles/iam.workloadIdentityUser");
   const identityOf = (token: Record<string, string>) => (cel(provider.attribute_condition, token) ? cel(provider.attribute_mapping["attribute.kkp_identity"], token) : "refused");
 
   test("one pool and provider for the CI system, whose condition admits only this repository", () => {
@@ -265,10 +269,31 @@ function gcpChecks(config: Config, identity: TerraformJson, envs: string[]): voi
     for (const role of projectRoles.map((m) => m.role)) expect(role).not.toMatch(/^roles\/(owner|editor|viewer|storage\.)/);
   });
 
-  test("an apply account may grant only the control plane's roles", () => {
-    const admins = resources(identity, "google_project_iam_member").filter((m) => m.role === "roles/resourcemanager.projectIamAdmin");
-    expect(admins).toHaveLength(envs.length);
-    for (const admin of admins) expect(admin.condition.expression).toMatch(/^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[/);
+  test("no pipeline account administers IAM: none creates service accounts, acts as any account project-wide, or grants project roles", () => {
+    const projectRoles = resources(identity, "google_project_iam_member").map((m) => m.role);
+    for (const never of ["roles/resourcemanager.projectIamAdmin", "roles/iam.serviceAccountAdmin", "roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator"]) {
+      expect(projectRoles).not.toContain(never);
+    }
+  });
+
+  test("each environment's control-plane account writes logs and metrics only, and only that environment's apply account may attach it", () => {
+    expect(controlPlaneAccounts.map((a) => a.account_id).sort()).toEqual(envs.map((env) => `${config.name}-${env}-cp`).sort());
+    const byLogicalId = (ref: string) => ref.match(/google_service_account\.([\w-]+)\./)![1];
+    const cpGrants = resources(identity, "google_project_iam_member").filter((m) => /control-plane-sa/.test(m.member));
+    expect(new Set(cpGrants.map((m) => m.role))).toEqual(new Set(["roles/logging.logWriter", "roles/monitoring.metricWriter"]));
+    const users = allBindings.filter((b) => b.role === "roles/iam.serviceAccountUser");
+    expect(users).toHaveLength(envs.length);
+    for (const env of envs) {
+      const [user] = users.filter((b) => byLogicalId(b.service_account_id).includes(`control-plane-sa-${env}_`));
+      expect(user.member).toMatch(new RegExp(`apply-sa-${env}_`));
+    }
+    // The cluster stack attaches it by e-mail and creates no account of its own.
+    for (const env of envs) {
+      const cluster = synthAll(config)[`${env}-cluster`];
+      expect(resources(cluster, "google_service_account")).toEqual([]);
+      const cp = resources(cluster, "google_compute_instance").filter((i) => i.name.includes("-cp-"));
+      for (const instance of cp) expect(instance.service_account.email).toBe(`${config.name}-${env}-cp@${(config.cloud as any).gcp.project}.iam.gserviceaccount.com`);
+    }
   });
 }
 

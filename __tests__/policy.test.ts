@@ -50,8 +50,12 @@ describe.each(examples)("%s", (_, config) => {
     for (const instance of all(stacks, "google_compute_instance")) {
       expect(instance.shielded_instance_config.enable_secure_boot).toBe(true);
       if (instance.service_account) {
-        expect(instance.service_account.email).toMatch(/google_service_account\./);
-        expect(instance.service_account.email).not.toMatch(/-compute@developer\.gserviceaccount\.com/);
+        // A service account one of the stacks creates (the identity stack's control-plane account, or the cluster
+        // stack's own with static keys), never the Compute Engine default account.
+        const created = all(stacks, "google_service_account").map((a) => `${a.account_id}@${a.project}.iam.gserviceaccount.com`);
+        const email = instance.service_account.email;
+        expect(/^\$\{google_service_account\.[\w-]+\.email\}$/.test(email) || created.includes(email)).toBe(true);
+        expect(email).not.toMatch(/-compute@developer\.gserviceaccount\.com/);
       }
     }
     for (const workers of Object.values<any>(stacks[`${config.environments[0].name}-cluster`].output!.kubeone_workers.value)) {

@@ -11,7 +11,7 @@ import type { GcpCloudSettings } from "./schema";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
 import { API_PORT, ApiLoadBalancer, GOOGLE_FRONT_END_RANGES } from "./api-load-balancer";
-import { ControlPlaneServiceAccount } from "./iam";
+import { controlPlaneAccountEmail, ControlPlaneServiceAccount } from "./iam";
 import { GcpNetwork } from "./network";
 import { IAP_FORWARDING_RANGE } from "./tunnel";
 import { BASTION_OUTPUT } from "../../core/names";
@@ -42,7 +42,11 @@ export class GcpCluster extends Construct {
     const network = new GcpNetwork(this, "network", { clusterName: name, settings });
     const image = new DataGoogleComputeImage(this, "ubuntu", { family: settings.image.family, project: settings.image.project });
     new ClusterFirewall(this, "firewall", { config, clusterName: name, network: network.network, subnetCidr: network.subnetCidr });
-    const controlPlaneAccount = new ControlPlaneServiceAccount(this, "control-plane-sa", { project: settings.project, clusterName: name });
+    // The identity stack holds the account when there is one (OIDC); otherwise this stack creates it.
+    const controlPlaneEmail =
+      config.pipeline.credentials === "oidc"
+        ? controlPlaneAccountEmail(name, settings.project)
+        : new ControlPlaneServiceAccount(this, "control-plane-sa", { project: settings.project, clusterName: name }).email;
     const sshKeys = `${config.ssh.user}:${config.ssh.publicKey.trim()}`;
 
     const hardened = (diskSizeGiB: number): Omit<ComputeInstanceConfig, "name" | "machineType" | "zone" | "networkInterface"> => ({
@@ -65,7 +69,7 @@ export class GcpCluster extends Construct {
           machineType: config.controlPlane.machineType,
           zone: network.zones[zone],
           networkInterface: [{ subnetwork: network.subnetwork }],
-          serviceAccount: { email: controlPlaneAccount.email, scopes: ["cloud-platform"] },
+          serviceAccount: { email: controlPlaneEmail, scopes: ["cloud-platform"] },
           tags: [tags.node, tags.controlPlane],
         }),
       };

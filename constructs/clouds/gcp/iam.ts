@@ -1,24 +1,20 @@
 /**
- * A dedicated service account for the control plane, never the Compute Engine default account: what the GCE
- * cloud controller (load balancers and their firewall rules for KKP's services) and the persistent-disk CSI
- * driver need, plus logs and metrics. Instances use the `cloud-platform` scope, so these roles are the only
- * limit, as Google advises. Workers run without a service account (see cluster.ts).
+ * A dedicated service account for the control-plane machines, never the Compute Engine default account. Nothing
+ * KubeOne runs there uses it: the GCE cloud controller and the persistent-disk CSI driver authenticate with the
+ * KubeOne credentials (Secret `kube-system/kubeone-ccm-credentials`), so the account may only write logs and
+ * metrics. Any pod on a control-plane node can obtain its token from the metadata server, which is why it holds
+ * nothing more. Workers run without a service account (see cluster.ts).
+ *
+ * With OIDC credentials the identity stack creates it, and lets only its environment's apply identity attach it to
+ * machines (`iam.serviceAccountUser` on this one account), so no pipeline identity can create service accounts or
+ * grant project roles. With static keys the cluster stack creates it, as the deploying user.
  */
 import { createHash } from "node:crypto";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { Construct } from "constructs";
 
-export const CONTROL_PLANE_ROLES = [
-  "roles/compute.loadBalancerAdmin",
-  "roles/compute.securityAdmin",
-  "roles/compute.instanceAdmin.v1",
-  "roles/compute.storageAdmin",
-  "roles/iam.serviceAccountUser",
-  "roles/logging.logWriter",
-  "roles/monitoring.metricWriter",
-  "roles/artifactregistry.reader",
-] as const;
+export const CONTROL_PLANE_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"] as const;
 
 /** Service account IDs are limited to 30 characters; longer cluster names are shortened with a hash to stay unique. */
 const MAX_ACCOUNT_ID = 30;
@@ -30,6 +26,15 @@ function accountId(clusterName: string, suffix: string): string {
   return `${clusterName.slice(0, MAX_ACCOUNT_ID - suffix.length - 6)}-${hash}-${suffix}`;
 }
 
+/** The control plane's account ID and e-mail, the same wherever it is created. */
+export function controlPlaneAccountId(clusterName: string): string {
+  return accountId(clusterName, "cp");
+}
+
+export function controlPlaneAccountEmail(clusterName: string, project: string): string {
+  return `${controlPlaneAccountId(clusterName)}@${project}.iam.gserviceaccount.com`;
+}
+
 export interface ControlPlaneServiceAccountProps {
   readonly project: string;
   readonly clusterName: string;
@@ -37,11 +42,13 @@ export interface ControlPlaneServiceAccountProps {
 
 export class ControlPlaneServiceAccount extends Construct {
   readonly email: string;
+  /** The account's resource name, `projects/<project>/serviceAccounts/<email>`, for grants on it. */
+  readonly name: string;
 
   constructor(scope: Construct, id: string, props: ControlPlaneServiceAccountProps) {
     super(scope, id);
     const account = new ServiceAccount(this, "account", {
-      accountId: accountId(props.clusterName, "cp"),
+      accountId: controlPlaneAccountId(props.clusterName),
       displayName: `KKP ${props.clusterName} control plane`,
       project: props.project,
     });
@@ -49,5 +56,6 @@ export class ControlPlaneServiceAccount extends Construct {
       new ProjectIamMember(this, role.replace("roles/", ""), { project: props.project, role, member: account.member });
     }
     this.email = account.email;
+    this.name = account.name;
   }
 }

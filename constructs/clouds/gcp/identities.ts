@@ -5,7 +5,8 @@
  * - a **plan service account**, impersonable by `kkp_identity/plan`: read-only roles (never `roles/viewer`, whose
  *   project-viewer convenience grants reach buckets), the planned states' objects, their locks;
  * - an **apply service account per environment**, impersonable only by `kkp_identity/apply-<env>`: the roles its
- *   cluster stack needs, the DNS zone, its own states. Project IAM grants are limited to the control plane's roles.
+ *   cluster stack needs, the DNS zone, its own states, and use of its cluster's control-plane account, which this
+ *   stack creates too: no pipeline identity creates service accounts, acts as any other, or grants project roles.
  * Nothing here can read the CI or identity stack's state: object access is granted by name prefix only.
  */
 import { DnsManagedZoneIamMember } from "@cdktf/provider-google/lib/dns-managed-zone-iam-member";
@@ -21,7 +22,7 @@ import { TerraformOutput } from "../../core/cdktf";
 import { stateKeys } from "../../core/names";
 import type { PipelineIdentity } from "../../core/pipeline-model";
 import { identityValue, type CiOidcTrust } from "../../targets/oidc";
-import { CONTROL_PLANE_ROLES } from "./iam";
+import { ControlPlaneServiceAccount } from "./iam";
 import { pipelineServiceAccountEmail, pipelineServiceAccountId, workloadIdentityPoolId, workloadIdentityPoolName, workloadIdentityProviderId } from "./identity-names";
 import type { GcpCloudSettings } from "./schema";
 
@@ -31,15 +32,13 @@ export const IDENTITY_ATTRIBUTE = "kkp_identity";
 /** Read-only roles of the plan identity: what `terraform plan` of the cluster and DNS stacks reads. */
 export const PLAN_ROLES = ["roles/compute.viewer", "roles/dns.reader", "roles/iam.securityReviewer", "roles/iam.serviceAccountViewer"] as const;
 
-/** What an environment's cluster stack creates: network, firewall, machines, load balancer, the control plane's account. */
+/** What an environment's cluster stack creates: network, firewall, machines, load balancer. */
 export const APPLY_ROLES = [
   ...PLAN_ROLES,
   "roles/compute.instanceAdmin.v1",
   "roles/compute.loadBalancerAdmin",
   "roles/compute.networkAdmin",
   "roles/compute.securityAdmin",
-  "roles/iam.serviceAccountAdmin",
-  "roles/iam.serviceAccountUser",
   // The tunnel to the bastion (IAP TCP forwarding).
   "roles/iap.tunnelResourceAccessor",
 ] as const;
@@ -48,12 +47,6 @@ export const APPLY_ROLES = [
 export interface IamCondition {
   readonly title: string;
   readonly expression: string;
-}
-
-/** Project IAM administration limited to granting and revoking the control plane's roles. */
-export function controlPlaneGrantsOnly(): IamCondition {
-  const roles = CONTROL_PLANE_ROLES.map((role) => `'${role}'`).join(", ");
-  return { title: "control-plane-roles-only", expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${roles}])` };
 }
 
 /** Objects of the state bucket below the given state prefixes (GCS state lives at `<prefix>/<workspace>.tfstate`). */
@@ -148,12 +141,9 @@ export class GcpPipelineIdentities extends Construct {
     for (const env of config.environments) {
       const applyId = `apply-sa-${env.name}`;
       const applyAccount = account(applyId, { kind: "apply", env: env.name }, `kkp pipeline: deployments to ${env.name}`, APPLY_ROLES);
-      new ProjectIamMember(this, `${applyId}-control-plane-grants`, {
-        project,
-        role: "roles/resourcemanager.projectIamAdmin",
-        member: applyAccount.member,
-        condition: controlPlaneGrantsOnly(),
-      });
+      const controlPlane = new ControlPlaneServiceAccount(this, `control-plane-sa-${env.name}`, { project, clusterName: env.clusterName });
+      // Attaching it to the control-plane machines; the only account the apply identity may act as.
+      new ServiceAccountIamMember(this, `${applyId}-control-plane-user`, { serviceAccountId: controlPlane.name, role: "roles/iam.serviceAccountUser", member: applyAccount.member });
       new StorageBucketIamMember(this, `${applyId}-states`, {
         bucket,
         role: "roles/storage.objectUser",
