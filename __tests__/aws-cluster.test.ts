@@ -224,10 +224,59 @@ describe("AWS cluster stack: IAM", () => {
 
   test("lets the control plane manage load balancers and volumes for KKP's services, and the workers change nothing", () => {
     const [controlPlane, worker] = policies.map((p) => p.Statement[0].Action as string[]);
-    expect(controlPlane).toEqual(expect.arrayContaining(["elasticloadbalancing:CreateLoadBalancer", "ec2:CreateSecurityGroup", "ec2:AttachVolume"]));
+    expect(controlPlane).toEqual(expect.arrayContaining(["elasticloadbalancing:CreateLoadBalancer", "ec2:CreateSecurityGroup", "ec2:DescribeVolumes"]));
+    expect(policies[0].Statement.flatMap((st: any) => [st.Action].flat())).toEqual(expect.arrayContaining(["ec2:AttachVolume", "ec2:CreateVolume", "ec2:DeleteVolume"]));
     expect(worker.filter((a) => a.startsWith("elasticloadbalancing:"))).toEqual([]);
     expect(worker).toEqual(expect.arrayContaining(["ec2:DescribeInstances", "ecr:GetAuthorizationToken"]));
     expect(worker.filter((a) => !a.startsWith("ecr:"))).toEqual(["ec2:DescribeInstances", "ec2:DescribeRegions"]);
+  });
+});
+
+describe("AWS cluster stack: the EBS driver's volume rights", () => {
+  const policy = JSON.parse(resources(clusterOf(), "aws_iam_role_policy").find((p) => p.name === "kkp-prod-control-plane")!.policy);
+  const statements: any[] = policy.Statement;
+  const allowing = (action: string) => statements.filter((st) => [st.Action].flat().includes(action));
+  /** Whether some statement allows `action` on a resource of `kind` carrying `tags` (request tags on create). */
+  const allowed = (action: string, kind: string, tags: Record<string, string>, extra: Record<string, string> = {}) =>
+    allowing(action).some((st) => {
+      const resources = [st.Resource].flat();
+      if (!resources.some((r: string) => r === "*" || r.endsWith(`:${kind}/*`))) return false;
+      return Object.entries<any>(st.Condition ?? {}).every(([operator, checks]) =>
+        Object.entries<any>(checks).every(([key, expected]) => {
+          const actual = key.startsWith("aws:RequestTag/") || key.startsWith("ec2:ResourceTag/") ? tags[key.split("/").slice(1).join("/")] : extra[key];
+          if (actual === undefined) return false;
+          return [expected].flat().some((value: string) => (operator === "StringLike" ? new RegExp(`^${value.replace(/\*/g, ".*")}$`).test(actual) : value === actual));
+        }),
+      );
+    });
+
+  test("deletes only volumes and snapshots the driver tagged, never another's", () => {
+    expect(allowed("ec2:DeleteVolume", "volume", {})).toBe(false);
+    expect(allowed("ec2:DeleteVolume", "volume", { Name: "kkp-prod-bastion-root" })).toBe(false);
+    expect(allowed("ec2:DeleteVolume", "volume", { "ebs.csi.aws.com/cluster": "true" })).toBe(true);
+    expect(allowed("ec2:DeleteVolume", "volume", { CSIVolumeName: "pvc-1" })).toBe(true);
+    expect(allowed("ec2:DeleteSnapshot", "snapshot", {})).toBe(false);
+    expect(allowed("ec2:DeleteSnapshot", "snapshot", { CSIVolumeSnapshotName: "snap-1" })).toBe(true);
+  });
+
+  test("creates volumes only with the driver's tags, and tags only while creating", () => {
+    expect(allowed("ec2:CreateVolume", "volume", {})).toBe(false);
+    expect(allowed("ec2:CreateVolume", "volume", { "ebs.csi.aws.com/cluster": "true" })).toBe(true);
+    expect(allowed("ec2:CreateTags", "volume", {})).toBe(false);
+    expect(allowed("ec2:CreateTags", "volume", {}, { "ec2:CreateAction": "CreateVolume" })).toBe(true);
+    // No volume change on every resource: the only `*` statement reads and runs the cloud controller.
+    const wide = statements.filter((st) => st.Resource === "*");
+    expect(wide).toHaveLength(1);
+    for (const action of ["ec2:AttachVolume", "ec2:CreateVolume", "ec2:DeleteVolume", "ec2:CreateTags", "ec2:DeleteTags", "ec2:ModifyVolume", "ec2:CreateSnapshot", "ec2:DeleteSnapshot"]) {
+      expect(wide[0].Action).not.toContain(action);
+    }
+  });
+
+  test("every action a node or bastion role holds is within the identity stack's permissions boundary", () => {
+    const identity = synthAll(configFrom())["identity"];
+    const boundary = JSON.parse(resources(identity, "aws_iam_policy")[0].policy).Statement[0].Action as string[];
+    const held = resources(clusterOf(), "aws_iam_role_policy").flatMap((p) => JSON.parse(p.policy).Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(held.filter((action: string) => !boundary.includes(action))).toEqual([]);
   });
 });
 

@@ -17,7 +17,7 @@ import type { AwsCloudSettings } from "./schema";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
 import { BastionInstanceProfile, NodeInstanceProfile } from "./iam";
-import { nodeBoundaryArn } from "./identity-names";
+import { awsPartition, nodeBoundaryArn } from "./identity-names";
 import { BASTION_OUTPUT } from "../../core/names";
 import { TerraformOutput } from "../../core/cdktf";
 import { AwsNetwork, clusterTag } from "./network";
@@ -49,8 +49,9 @@ export class AwsCluster extends Construct {
     // With the identity stack, every role of the cluster carries its permissions boundary.
     const permissionsBoundary =
       config.pipeline.credentials === "oidc" && settings.accountId ? nodeBoundaryArn(config, { accountId: settings.accountId, region: settings.region }) : undefined;
-    const controlPlaneProfile = new NodeInstanceProfile(this, "control-plane-iam", { clusterName: name, role: "control-plane", permissionsBoundary });
-    const workerProfile = new NodeInstanceProfile(this, "worker-iam", { clusterName: name, role: "worker", permissionsBoundary });
+    const partition = awsPartition(settings.region);
+    const controlPlaneProfile = new NodeInstanceProfile(this, "control-plane-iam", { clusterName: name, role: "control-plane", partition, permissionsBoundary });
+    const workerProfile = new NodeInstanceProfile(this, "worker-iam", { clusterName: name, role: "worker", partition, permissionsBoundary });
 
     const hardened = (diskSizeGiB: number) => ({
       ami,

@@ -1,6 +1,7 @@
 /**
  * Instance roles for the nodes: what the AWS cloud controller and the EBS CSI driver need on the control plane, and only what kubelet needs on workers, action by action.
- * No `*` action anywhere; resources are `*` only where the EC2 and ELB APIs offer nothing narrower.
+ * No `*` action anywhere; resources are `*` only where the EC2 and ELB APIs offer nothing narrower, and the EBS
+ * driver's changes carry the tag conditions of its upstream example policy.
  */
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -18,24 +19,82 @@ const DESCRIBE = [
   "ec2:DescribeVpcs",
 ];
 
-/** The EBS CSI controller (aws-ebs-csi-driver example policy). */
-const VOLUMES = [
-  "ec2:AttachVolume",
-  "ec2:CreateSnapshot",
-  "ec2:CreateTags",
-  "ec2:CreateVolume",
-  "ec2:DeleteSnapshot",
-  "ec2:DeleteTags",
-  "ec2:DeleteVolume",
+/** What the EBS CSI controller reads (aws-ebs-csi-driver's docs/example-iam-policy.json). */
+const VOLUME_READS = [
+  "ec2:DescribeAvailabilityZones",
+  "ec2:DescribeInstanceTypes",
   "ec2:DescribeSnapshots",
   "ec2:DescribeTags",
   "ec2:DescribeVolumeStatus",
   "ec2:DescribeVolumes",
   "ec2:DescribeVolumesModifications",
-  "ec2:DetachVolume",
-  "ec2:EnableFastSnapshotRestores",
-  "ec2:ModifyVolume",
 ];
+
+/** A statement of an IAM policy document. */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string | readonly string[];
+  readonly Resource: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+/** Tags the EBS CSI driver puts on every volume and snapshot it creates, and which it needs to delete one. */
+const DRIVER_VOLUME_TAGS = ["ebs.csi.aws.com/cluster", "CSIVolumeName", "kubernetes.io/created-for/pvc/name"];
+const DRIVER_SNAPSHOT_TAGS = ["ebs.csi.aws.com/cluster", "CSIVolumeSnapshotName"];
+
+/**
+ * The EBS CSI controller's changes, with the upstream example policy's conditions: it creates volumes and snapshots
+ * only carrying its own tags, tags only while creating, and deletes only what carries them, so the control plane
+ * cannot delete or take over volumes it did not create (the bastion's, another cluster's, anybody's).
+ */
+function volumeStatements(partition: string): PolicyStatement[] {
+  const arn = (kind: string) => `arn:${partition}:ec2:*:*:${kind}/*`;
+  const tagged = (key: "aws:RequestTag" | "ec2:ResourceTag", tags: readonly string[]) =>
+    // One statement per tag, as upstream has it: any one of them marks the driver's resource.
+    tags.map((tag) => ({ StringLike: { [`${key}/${tag}`]: tag === "ebs.csi.aws.com/cluster" ? "true" : "*" } }));
+  return [
+    { Sid: "VolumesChangeAndSnapshot", Effect: "Allow", Action: ["ec2:CreateSnapshot", "ec2:ModifyVolume"], Resource: arn("volume") },
+    { Sid: "VolumesAttach", Effect: "Allow", Action: ["ec2:AttachVolume", "ec2:DetachVolume"], Resource: [arn("volume"), arn("instance")] },
+    { Sid: "VolumesFromSnapshots", Effect: "Allow", Action: ["ec2:CreateVolume", "ec2:EnableFastSnapshotRestores"], Resource: arn("snapshot") },
+    {
+      Sid: "VolumesTagOnCreate",
+      Effect: "Allow",
+      Action: "ec2:CreateTags",
+      Resource: [arn("volume"), arn("snapshot")],
+      Condition: { StringEquals: { "ec2:CreateAction": ["CreateVolume", "CreateSnapshot", "CopyVolumes"] } },
+    },
+    { Sid: "VolumesUntag", Effect: "Allow", Action: "ec2:DeleteTags", Resource: [arn("volume"), arn("snapshot")] },
+    ...tagged("aws:RequestTag", DRIVER_VOLUME_TAGS.slice(0, 2)).map((Condition, i): PolicyStatement => ({
+      Sid: `VolumesCreateTagged${i + 1}`,
+      Effect: "Allow",
+      Action: ["ec2:CreateVolume", "ec2:CopyVolumes"],
+      Resource: arn("volume"),
+      Condition,
+    })),
+    ...tagged("ec2:ResourceTag", DRIVER_VOLUME_TAGS).map((Condition, i): PolicyStatement => ({
+      Sid: `VolumesDeleteTagged${i + 1}`,
+      Effect: "Allow",
+      Action: "ec2:DeleteVolume",
+      Resource: arn("volume"),
+      Condition,
+    })),
+    ...tagged("aws:RequestTag", DRIVER_SNAPSHOT_TAGS).map((Condition, i): PolicyStatement => ({
+      Sid: `SnapshotsCreateTagged${i + 1}`,
+      Effect: "Allow",
+      Action: "ec2:CreateSnapshot",
+      Resource: arn("snapshot"),
+      Condition,
+    })),
+    ...tagged("ec2:ResourceTag", DRIVER_SNAPSHOT_TAGS).map((Condition, i): PolicyStatement => ({
+      Sid: `SnapshotsDeleteTagged${i + 1}`,
+      Effect: "Allow",
+      Action: ["ec2:DeleteSnapshot", "ec2:LockSnapshot"],
+      Resource: arn("snapshot"),
+      Condition,
+    })),
+  ];
+}
 
 /** The AWS cloud controller manager's control-plane permissions (kubernetes/cloud-provider-aws). */
 const CLOUD_CONTROLLER = [
@@ -98,12 +157,18 @@ const IMAGE_PULL = [
 
 export type NodeRole = "control-plane" | "worker";
 
+/** What each node role may do on any resource; the control plane's volume changes come on top, conditioned. */
 const ACTIONS: Record<NodeRole, readonly string[]> = {
-  "control-plane": [...DESCRIBE, ...VOLUMES, ...CLOUD_CONTROLLER, ...IMAGE_PULL],
+  "control-plane": [...DESCRIBE, ...VOLUME_READS, ...CLOUD_CONTROLLER, ...IMAGE_PULL],
   // Workers may run tenant workloads and machine-controller does not enforce IMDSv2 on them, so they get
   // nothing that changes anything: the EBS CSI controller runs on the control plane (KubeOne pins it there).
   worker: [...NODE, ...IMAGE_PULL],
 };
+
+/** A node role's policy statements: its actions on any resource, and for the control plane the EBS driver's. */
+export function nodeRoleStatements(role: NodeRole, partition: string): PolicyStatement[] {
+  return [{ Effect: "Allow", Action: [...new Set(ACTIONS[role])].sort(), Resource: "*" }, ...(role === "control-plane" ? volumeStatements(partition) : [])];
+}
 
 /** The node and bastion roles' (and instance profiles') names of a cluster: what its environment's apply role may manage by name. */
 export function nodeRoleNames(clusterName: string): string[] {
@@ -149,7 +214,8 @@ const SESSION_MANAGER_AGENT = [
  * role carries, so an apply identity that writes their policies cannot grant more through them.
  */
 export function nodeBoundaryActions(): string[] {
-  return [...new Set([...Object.values(ACTIONS).flat(), ...SESSION_MANAGER_AGENT])].sort();
+  const conditioned = volumeStatements("aws").flatMap((statement) => [statement.Action].flat());
+  return [...new Set([...Object.values(ACTIONS).flat(), ...conditioned, ...SESSION_MANAGER_AGENT])].sort();
 }
 
 function nodeRoleName(clusterName: string, role: NodeRole): string {
@@ -159,6 +225,8 @@ function nodeRoleName(clusterName: string, role: NodeRole): string {
 export interface NodeInstanceProfileProps {
   readonly clusterName: string;
   readonly role: NodeRole;
+  /** The AWS partition of the cluster's region (`aws`, `aws-cn`, `aws-us-gov`), for resource ARNs. */
+  readonly partition: string;
   /** The identity stack's permissions boundary, where there is one (OIDC credentials). */
   readonly permissionsBoundary?: string;
 }
@@ -173,7 +241,7 @@ export class NodeInstanceProfile extends Construct {
     const profile = instanceProfile(this, {
       name: nodeRoleName(props.clusterName, props.role),
       policyId: "policy",
-      actions: [...new Set(ACTIONS[props.role])].sort(),
+      statements: nodeRoleStatements(props.role, props.partition),
       permissionsBoundary: props.permissionsBoundary,
     });
     this.name = profile.name;
@@ -183,11 +251,11 @@ export class NodeInstanceProfile extends Construct {
 
 /**
  * An EC2 instance profile named `name`, whose role (same name, under `permissionsBoundary` where given) has one inline
- * policy allowing `actions` on every resource.
+ * policy of `statements`.
  */
 function instanceProfile(
   scope: Construct,
-  props: { readonly name: string; readonly policyId: string; readonly actions: readonly string[]; readonly permissionsBoundary?: string },
+  props: { readonly name: string; readonly policyId: string; readonly statements: readonly PolicyStatement[]; readonly permissionsBoundary?: string },
 ): IamInstanceProfile {
   const { name } = props;
   const role = new IamRole(scope, "role", {
@@ -201,7 +269,7 @@ function instanceProfile(
   new IamRolePolicy(scope, props.policyId, {
     name,
     role: role.id,
-    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: props.actions, Resource: "*" }] }),
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: props.statements }),
   });
   return new IamInstanceProfile(scope, "profile", { name, role: role.name });
 }
@@ -215,7 +283,7 @@ export class BastionInstanceProfile extends Construct {
     this.name = instanceProfile(this, {
       name: bastionRoleName(props.clusterName),
       policyId: "session-manager",
-      actions: SESSION_MANAGER_AGENT,
+      statements: [{ Effect: "Allow", Action: SESSION_MANAGER_AGENT, Resource: "*" }],
       permissionsBoundary: props.permissionsBoundary,
     }).name;
   }
