@@ -4,7 +4,7 @@
  * cloud or the CI system comes in as `ResolveFacts`, from the configured targets.
  */
 import { createHash } from "node:crypto";
-import { environmentDomain, kubectlVersion, type ParsedSettings } from "./schema";
+import { environmentDomain, kubectlVersion, MAX_ENVIRONMENT_NAME_LENGTH, MAX_NAME_LENGTH, type ParsedSettings } from "./schema";
 
 /** One infrastructure environment, fully resolved. */
 export interface EnvironmentConfig {
@@ -14,7 +14,10 @@ export interface EnvironmentConfig {
   readonly index: number;
   /** KKP domain of this environment; the dashboard is https://<domain>. */
   readonly domain: string;
-  /** Kubernetes cluster name, `<installation>-<environment>`; prefixes the environment's cloud resources. */
+  /**
+   * Kubernetes cluster name, `<installation>-<environment>` (with `uniqueResourceNames`, a hash of the installation
+   * and environment appended, at most `MAX_CLUSTER_NAME_LENGTH` long); prefixes the environment's cloud resources.
+   */
   readonly clusterName: string;
   /** Who must approve this environment's apply-and-later jobs. */
   readonly reviewers: { readonly users: readonly string[]; readonly teams: readonly string[] };
@@ -72,6 +75,22 @@ export function defaultBucketName(name: string, facts: ResolveFacts): string {
   return `${name}-tfstate-${installationDigest(name, facts).slice(0, 10)}`;
 }
 
+/** The longest cluster name: the longest installation and environment names joined, which every cloud name limit allows for. */
+export const MAX_CLUSTER_NAME_LENGTH = MAX_NAME_LENGTH + 1 + MAX_ENVIRONMENT_NAME_LENGTH;
+const CLUSTER_HASH_LENGTH = 6;
+
+/**
+ * An environment's cluster name. Plain, `<name>-<env>`; unique, `<name>-<env>-<hash>`, the hash taken over the
+ * installation's digest and the environment, the readable part cut so the whole stays within the plain names' length.
+ */
+export function clusterName(name: string, env: string, unique: false | { readonly digest: string }): string {
+  const plain = `${name}-${env}`;
+  if (!unique) return plain;
+  const hash = createHash("sha256").update(`${unique.digest}|${env}`).digest("hex").slice(0, CLUSTER_HASH_LENGTH);
+  const readable = plain.slice(0, MAX_CLUSTER_NAME_LENGTH - CLUSTER_HASH_LENGTH - 1).replace(/-+$/, "");
+  return `${readable}-${hash}`;
+}
+
 /** The digest of what makes an installation itself: its name, where it runs, and the repository driving it. */
 function installationDigest(name: string, facts: ResolveFacts): string {
   return createHash("sha256").update([name, facts.cloudLocation, facts.repository.toLowerCase()].join("|")).digest("hex");
@@ -82,6 +101,7 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
   facts: ResolveFacts,
 ): KkpConfig<Cloud, Ci> {
   const sizes = facts.machineDefaults;
+  const digest = installationDigest(parsed.name, facts);
   return {
     ...parsed,
     pipeline: { ...parsed.pipeline, tools: { ...parsed.pipeline.tools, kubectl: kubectlVersion(parsed.pipeline.tools, parsed.kubernetes.version) } },
@@ -94,9 +114,9 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
       name: env.name,
       index,
       domain: environmentDomain(env, index, parsed.kkp.domain),
-      clusterName: `${parsed.name}-${env.name}`,
+      clusterName: clusterName(parsed.name, env.name, parsed.uniqueResourceNames && { digest }),
       reviewers: env.reviewers,
     })),
-    installationHash: installationDigest(parsed.name, facts).slice(0, 6),
+    installationHash: digest.slice(0, 6),
   };
 }

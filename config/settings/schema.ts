@@ -93,6 +93,12 @@ const pipelineSchema = z
 
 export const settingsShape = {
     name: resourceName(MAX_NAME_LENGTH).describe("Installation name, used in resource names and the state bucket name, e.g. kkp."),
+    uniqueResourceNames: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Name every cluster's cloud resources <name>-<environment>-<hash of the installation and environment> (shortened to fit), so installations with the same name and environments can share an AWS account or GCP project. Set it before the first deployment: on an existing installation it renames, and so replaces, the cluster's machines, network and load balancer. @default false",
+      ),
     pipeline: pipelineSchema,
     state: z
       .strictObject({
