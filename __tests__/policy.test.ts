@@ -18,6 +18,9 @@ const examples: Array<[string, KkpConfig]> = [
 
 const all = (stacks: Record<string, TerraformJson>, type: string) => Object.values(stacks).flatMap((stack) => resources(stack, type));
 const OPEN = "0.0.0.0/0";
+/** Where Google Cloud's IAP TCP forwarding connects from, and its load balancers' front ends and health checks. */
+const IAP_FORWARDING_RANGE = "35.235.240.0/20";
+const GOOGLE_FRONT_ENDS = ["35.191.0.0/16", "130.211.0.0/22"];
 
 describe.each(examples)("%s", (_, config) => {
   const stacks = synthAll(config);
@@ -79,6 +82,28 @@ describe.each(examples)("%s", (_, config) => {
     }
   });
 
+  test("network: SSH only from access.sshCidrs, the cluster's own groups or IAP's forwarding range; the API only from access.apiCidrs, the cluster's NAT, its load balancer or Google's front ends; nothing from IPv6's ::/0", () => {
+    const covers = (rule: { from_port?: number; to_port?: number }, port: number) => rule.from_port === undefined || (rule.from_port <= port && port <= rule.to_port!);
+    const ssh = new Set(config.access.sshCidrs);
+    for (const rule of all(stacks, "aws_vpc_security_group_ingress_rule")) {
+      expect(rule.cidr_ipv6).toBeUndefined();
+      if (rule.referenced_security_group_id) continue;
+      if (covers(rule, 22)) expect({ ssh: rule.cidr_ipv4, allowed: ssh.has(rule.cidr_ipv4) }).toEqual({ ssh: rule.cidr_ipv4, allowed: true });
+      if (covers(rule, 6443)) {
+        const nat = /^\$\{aws_eip\.[\w-]+\.public_ip\}\/32$/.test(rule.cidr_ipv4);
+        expect({ api: rule.cidr_ipv4, allowed: nat || apiCidrs.has(rule.cidr_ipv4) }).toEqual({ api: rule.cidr_ipv4, allowed: true });
+      }
+    }
+    for (const rule of all(stacks, "google_compute_firewall")) {
+      const ports = rule.allow.flatMap((a: any) => (a.protocol === "all" ? ["all"] : a.ports ?? ["all"]));
+      const ranges: string[] = rule.source_ranges ?? [];
+      expect(ranges).not.toContain("::/0");
+      if (ports.includes("all")) expect(ranges.every((r) => /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(r))).toBe(true);
+      if (ports.includes("22")) for (const range of ranges) expect([...ssh, IAP_FORWARDING_RANGE]).toContain(range);
+      if (ports.includes("6443")) for (const range of ranges) expect(GOOGLE_FRONT_ENDS).toContain(range);
+    }
+  });
+
   test("IAM: no policy allows * on *, no primitive owner or editor role", () => {
     for (const policy of [...all(stacks, "aws_iam_role_policy"), ...all(stacks, "aws_iam_policy")]) {
       for (const statement of JSON.parse(policy.policy).Statement.filter((s: any) => s.Effect === "Allow")) {
@@ -87,6 +112,20 @@ describe.each(examples)("%s", (_, config) => {
       }
     }
     for (const member of all(stacks, "google_project_iam_member")) expect(member.role).not.toMatch(/^roles\/(owner|editor)$/);
+  });
+
+  test("notify tokens: each environment's cluster gets its own, stored only with that environment", () => {
+    const github = all(stacks, "github_actions_environment_secret").filter((s) => s.secret_name === "FLUX_NOTIFY_TOKEN");
+    const gitlab = all(stacks, "gitlab_project_variable").filter((v) => v.key === "FLUX_NOTIFY_TOKEN");
+    const stored = [
+      ...github.map((s) => ({ env: s.environment.match(/repository_environment-([a-z0-9-]+)_/)[1], value: s.plaintext_value })),
+      ...gitlab.map((v) => ({ env: v.environment_scope, value: v.value })),
+    ];
+    // Bitbucket has no Terraform provider: its admin stores the tokens by hand, one deployment variable each.
+    if (config.ci.provider === "bitbucket") return expect(stored).toEqual([]);
+    expect(stored.map((s) => s.env).sort()).toEqual(config.environments.map((e) => e.name).sort());
+    for (const { env, value } of stored) expect(value).toBe(`\${var.flux_notify_token_${env.replace(/-/g, "_")}}`);
+    expect(new Set(stored.map((s) => s.value)).size).toBe(stored.length);
   });
 
   test("secrets: every CI secret comes from a sensitive variable or a Terraform-generated random value, none from a literal", () => {

@@ -13,7 +13,8 @@ import { PROJECT_ROOT } from "../config/load";
 import { repositoryFiles } from "../config/repository-files";
 import { BITBUCKET_PIPELINES_PATH } from "../constructs/ci/bitbucket/bitbucket-pipelines";
 import { GITLAB_CI_PATH } from "../constructs/ci/gitlab/gitlab-ci";
-import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
+import { workflowPath } from "../constructs/ci/github/workflow";
+import type { Pipeline } from "../constructs/core/pipeline-model";
 import { awsTunnel } from "../constructs/clouds/aws/tunnel";
 import { gcpTunnel } from "../constructs/clouds/gcp/tunnel";
 import { BASTION_OUTPUT, REPOSITORY_PATHS } from "../constructs/core/names";
@@ -91,9 +92,9 @@ describe("the tunnel scripts against stand-ins of the clouds' CLIs and kubeone p
 });
 
 /** The shell of each job that reaches the cluster, per CI system, in order. */
-function clusterJobScripts(files: ReadonlyMap<string, string>, ci: string): Record<string, string> {
+function clusterJobScripts(files: ReadonlyMap<string, string>, ci: string, pipeline: Pipeline): Record<string, string> {
   if (ci === "github") {
-    const workflow = parse(files.get(WORKFLOW_PATH)!);
+    const workflow = parse(files.get(workflowPath(pipeline))!);
     return Object.fromEntries(Object.entries<any>(workflow.jobs).map(([id, job]) => [id, job.steps.map((s: any) => s.run ?? "").join("\n")]));
   }
   if (ci === "gitlab") {
@@ -110,13 +111,16 @@ describe.each([
   ["examples/gcp-github.yaml", gcpExampleText],
   ["examples/aws-gitlab.yaml", readFileSync(path.join(PROJECT_ROOT, "examples", "aws-gitlab.yaml"), "utf8")],
   ["examples/gcp-bitbucket.yaml", readFileSync(path.join(PROJECT_ROOT, "examples", "gcp-bitbucket.yaml"), "utf8")],
+  ["examples/multi-env.yaml", readFileSync(path.join(PROJECT_ROOT, "examples", "multi-env.yaml"), "utf8")],
 ])("%s: deploy jobs reach the cluster only through the tunnel", (_, text) => {
   const config = configFrom(undefined, text);
   const installation = installationOf({ config, configFile: "kkp.yaml" });
-  const scripts = clusterJobScripts(repositoryFiles(installation), config.ci.provider);
-  const reaching = pipelinesOf(installation)[0].jobs.filter((job) => job.sshAgent).map((job) => job.id);
+  const files = repositoryFiles(installation);
+  const pipelines = pipelinesOf(installation);
 
-  test("every job that reaches the cluster opens the tunnel after reading the outputs, before KubeOne or kubectl, and closes it last", () => {
+  test.each(pipelines.map((pipeline) => [pipeline.environment, pipeline] as const))("%s: every job that reaches the cluster opens the tunnel after reading the outputs, before KubeOne or kubectl, and closes it last", (_env, pipeline) => {
+    const scripts = clusterJobScripts(files, config.ci.provider, pipeline);
+    const reaching = pipeline.jobs.filter((job) => job.sshAgent).map((job) => job.id);
     expect(reaching).toEqual(["kubeone-apply", "kkp-deploy", "flux-bootstrap", "dns-update"]);
     for (const id of reaching) {
       const script = scripts[id];
@@ -128,9 +132,12 @@ describe.each([
     }
   });
 
-  test("no job opens a tunnel without a cloud identity to authorize it", () => {
-    const pipeline = pipelinesOf(installation)[0];
-    for (const job of pipeline.jobs.filter((j) => j.steps.some((s) => s.run.includes("kubeone proxy")))) expect({ id: job.id, cloudLogin: job.cloudLogin, environment: job.environment }).toEqual({ id: job.id, cloudLogin: true, environment: config.environments[0].name });
+  test("no job opens a tunnel without a cloud identity to authorize it: its own environment's apply identity", () => {
+    for (const pipeline of pipelines) {
+      for (const job of pipeline.jobs.filter((j) => j.steps.some((s) => s.run.includes("kubeone proxy")))) {
+        expect({ id: job.id, cloudLogin: job.cloudLogin, environment: job.environment }).toEqual({ id: job.id, cloudLogin: true, environment: pipeline.environment });
+      }
+    }
   });
 });
 
