@@ -22,6 +22,7 @@ const config = configFrom(undefined, exampleText);
 const files = repositoryFiles(installationOf({ config, configFile: CONFIG_FILE }));
 const ciText = files.get(GITLAB_CI_PATH)!;
 const ci = parse(ciText);
+const ci_yaml = () => ci;
 const GITLAB_CI_LOCAL = path.join(PROJECT_ROOT, "node_modules", ".bin", "gitlab-ci-local");
 
 /**
@@ -245,6 +246,17 @@ describe("the GitLab stack", () => {
       expect(file.commit_message).toContain("[skip ci]");
     }
     expect(ci.provider.gitlab).toEqual([{ base_url: "https://gitlab.com/api/v4" }]);
+  });
+
+  test("refuses to deploy when the project shares caches between protected and unprotected branches (every job restores the tools cache)", () => {
+    const [settings, ...more] = Object.values<any>((ci.data as any).gitlab_project);
+    expect(more).toEqual([]);
+    expect(settings.path_with_namespace).toBe("platform-team/kkp-gitops");
+    const [check] = settings.lifecycle.postcondition;
+    expect(check.condition).toBe("${self.ci_separated_caches}");
+    expect(check.error_message).toContain("Use separate caches for protected branches");
+    // The jobs' cache key names no ref, so only GitLab's protected/unprotected separation keeps merge requests out of main's.
+    for (const job of Object.values<any>(ci_yaml()).filter((j) => j?.cache)) expect(job.cache.unprotect).toBeUndefined();
   });
 
   test("CI/CD variables: exactly the secrets the pipeline reads, protected, scoped to the environment, generated ones masked", () => {

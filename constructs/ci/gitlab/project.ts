@@ -6,6 +6,7 @@
  */
 import { BranchProtection } from "@cdktf/provider-gitlab/lib/branch-protection";
 import { DataGitlabGroup } from "@cdktf/provider-gitlab/lib/data-gitlab-group";
+import { DataGitlabProject } from "@cdktf/provider-gitlab/lib/data-gitlab-project";
 import { DataGitlabUser } from "@cdktf/provider-gitlab/lib/data-gitlab-user";
 import { ProjectEnvironment } from "@cdktf/provider-gitlab/lib/project-environment";
 import { ProjectProtectedEnvironment } from "@cdktf/provider-gitlab/lib/project-protected-environment";
@@ -27,6 +28,21 @@ export class GitlabProject extends Construct {
     super(scope, id);
     const { project } = props;
     const pipeline = props.pipelines[0];
+
+    // Every job, deploy jobs included, restores the tools cache (Terraform, KubeOne, the installer). GitLab keeps the
+    // caches of protected and unprotected refs apart unless a maintainer turns that off; then a merge request could
+    // plant binaries that main's deploy jobs run with the apply identity. The stack refuses to deploy in that case.
+    new DataGitlabProject(this, "settings", {
+      pathWithNamespace: project,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: "${self.ci_separated_caches}",
+            errorMessage: `${project} shares CI caches between protected and unprotected branches: a merge request could plant tools main's deploy jobs run. Turn on Settings > CI/CD > General pipelines > "Use separate caches for protected branches".`,
+          },
+        ],
+      },
+    });
 
     for (const [file, content] of props.files) {
       new RepositoryFile(this, `file-${file}`, {
