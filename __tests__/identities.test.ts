@@ -195,7 +195,7 @@ function awsChecks(config: Config, identity: TerraformJson, envs: string[]): voi
   });
 
   test("an apply role writes node roles' policies only under the nodes' permissions boundary, which every role of the cluster carries", () => {
-    const [boundary] = resources(identity, "aws_iam_policy");
+    const boundary = resources(identity, "aws_iam_policy").find((p) => p.name.includes("-nodes-boundary-"))!;
     expect(boundary.name).toMatch(/^.+-nodes-boundary-[0-9a-f]{6}$/);
     const allowed = JSON.parse(boundary.policy).Statement.flatMap((s: any) => [s.Action].flat());
     // Nothing that writes IAM or assumes roles; the cloud controller's service-linked role for load balancers only.
@@ -224,7 +224,7 @@ function gcpChecks(config: Config, identity: TerraformJson, envs: string[]): voi
   const [pool] = resources(identity, "google_iam_workload_identity_pool");
   const allAccounts = resources(identity, "google_service_account");
   // The pipeline's own accounts; the control planes' accounts (`<cluster>-cp`) are checked on their own below.
-  const accounts = allAccounts.filter((a) => !a.account_id.endsWith("-cp"));
+  const accounts = allAccounts.filter((a) => /-(plan|apply)-/.test(a.account_id));
   const controlPlaneAccounts = allAccounts.filter((a) => a.account_id.endsWith("-cp"));
   const allBindings = resources(identity, "google_service_account_iam_member");
   const bindings = allBindings.filter((b) => b.role === "roles/iam.workloadIdentityUser");
@@ -282,10 +282,13 @@ function gcpChecks(config: Config, identity: TerraformJson, envs: string[]): voi
     const cpGrants = resources(identity, "google_project_iam_member").filter((m) => /control-plane-sa/.test(m.member));
     expect(new Set(cpGrants.map((m) => m.role))).toEqual(new Set(["roles/logging.logWriter", "roles/monitoring.metricWriter"]));
     const users = allBindings.filter((b) => b.role === "roles/iam.serviceAccountUser");
-    expect(users).toHaveLength(envs.length);
+    // Per environment: its apply account (to start the machines) and its KubeOne account (the disk driver attaches to them).
+    expect(users).toHaveLength(2 * envs.length);
     for (const env of envs) {
-      const [user] = users.filter((b) => byLogicalId(b.service_account_id).includes(`control-plane-sa-${env}_`));
-      expect(user.member).toMatch(new RegExp(`apply-sa-${env}_`));
+      const members = users.filter((b) => byLogicalId(b.service_account_id).includes(`control-plane-sa-${env}_`)).map((b) => b.member);
+      expect(members).toHaveLength(2);
+      expect(members.some((m) => new RegExp(`apply-sa-${env}_`).test(m))).toBe(true);
+      expect(members.some((m) => new RegExp(`kubeone-${env}_`).test(m))).toBe(true);
     }
     // The cluster stack attaches it by e-mail and creates no account of its own.
     for (const env of envs) {

@@ -16,7 +16,7 @@ import { Construct } from "constructs";
 import type { AwsCloudSettings } from "./schema";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
-import { BastionInstanceProfile, NodeInstanceProfile } from "./iam";
+import { BastionInstanceProfile, NodeInstanceProfile, workerPoolTag } from "./iam";
 import { awsPartition, nodeBoundaryArn } from "./identity-names";
 import { BASTION_OUTPUT } from "../../core/names";
 import { TerraformOutput } from "../../core/cdktf";
@@ -151,7 +151,7 @@ export class AwsCluster extends Construct {
           diskType: "gp3",
           ebsVolumeEncrypted: true,
           isSpotInstance: false,
-          tags: { ...owned, [`${name}-workers`]: pool.name },
+          tags: { ...owned, [workerPoolTag(name)]: pool.name },
         }),
       },
     });

@@ -7,6 +7,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import type { PolicyStatement } from "./policy";
 
 const DESCRIBE = [
   "ec2:DescribeAvailabilityZones",
@@ -30,14 +31,6 @@ const VOLUME_READS = [
   "ec2:DescribeVolumesModifications",
 ];
 
-/** A statement of an IAM policy document. */
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-}
 
 /** Tags the EBS CSI driver puts on every volume and snapshot it creates, and which it needs to delete one. */
 const DRIVER_VOLUME_TAGS = ["ebs.csi.aws.com/cluster", "CSIVolumeName", "kubernetes.io/created-for/pvc/name"];
@@ -175,6 +168,11 @@ export function nodeRoleNames(clusterName: string): string[] {
   return [...(Object.keys(ACTIONS) as NodeRole[]).map((role) => nodeRoleName(clusterName, role)), bastionRoleName(clusterName)];
 }
 
+/** The tag machine-controller puts on every worker it starts (value: the pool), which no other machine carries. */
+export function workerPoolTag(clusterName: string): string {
+  return `${clusterName}-workers`;
+}
+
 export function bastionRoleName(clusterName: string): string {
   return `${clusterName}-bastion`;
 }
@@ -218,7 +216,7 @@ export function nodeBoundaryActions(): string[] {
   return [...new Set([...Object.values(ACTIONS).flat(), ...conditioned, ...SESSION_MANAGER_AGENT])].sort();
 }
 
-function nodeRoleName(clusterName: string, role: NodeRole): string {
+export function nodeRoleName(clusterName: string, role: NodeRole): string {
   return `${clusterName}-${role}`;
 }
 

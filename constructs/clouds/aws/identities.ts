@@ -27,20 +27,12 @@ import { nodeBoundaryActions, nodeRoleNames } from "./iam";
 import { PORT_FORWARDING_DOCUMENT } from "./tunnel";
 import { awsPartition, nodeBoundaryArn, nodeBoundaryName, pipelineRoleArn, pipelineRoleName } from "./identity-names";
 import { AWS_OIDC_AUDIENCE } from "./login";
+import type { PolicyDocument, PolicyStatement } from "./policy";
 import type { AwsCloudSettings } from "./schema";
 
 /** The tag the cluster and DNS stacks put on every resource they create: which cluster (environment) owns it. */
 export const CLUSTER_OWNER_TAG = "kkp.k8c.io/cluster";
 
-export type PolicyDocument = { readonly Version: "2012-10-17"; readonly Statement: readonly PolicyStatement[] };
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Action: string | readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly Principal?: Readonly<Record<string, string>>;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-}
 
 /** What the policies need to know about an installation. */
 export interface AwsIdentityFacts {

@@ -22,6 +22,7 @@ import { TerraformOutput } from "../../core/cdktf";
 import { stateKeys } from "../../core/names";
 import type { PipelineIdentity } from "../../core/pipeline-model";
 import { identityValue, type CiOidcTrust } from "../../targets/oidc";
+import { GcpClusterCredentials } from "./credentials";
 import { ControlPlaneServiceAccount } from "./iam";
 import { pipelineServiceAccountEmail, pipelineServiceAccountId, workloadIdentityPoolId, workloadIdentityPoolName, workloadIdentityProviderId } from "./identity-names";
 import type { GcpCloudSettings } from "./schema";
@@ -138,12 +139,14 @@ export class GcpPipelineIdentities extends Construct {
       condition: stateObjectsCondition(bucket, planned, "planned-state-locks", ".tflock"),
     });
 
+    const controlPlaneAccounts = new Map<string, string>();
     for (const env of config.environments) {
       const applyId = `apply-sa-${env.name}`;
       const applyAccount = account(applyId, { kind: "apply", env: env.name }, `kkp pipeline: deployments to ${env.name}`, APPLY_ROLES);
       const controlPlane = new ControlPlaneServiceAccount(this, `control-plane-sa-${env.name}`, { project, clusterName: env.clusterName });
       // Attaching it to the control-plane machines; the only account the apply identity may act as.
       new ServiceAccountIamMember(this, `${applyId}-control-plane-user`, { serviceAccountId: controlPlane.name, role: "roles/iam.serviceAccountUser", member: applyAccount.member });
+      controlPlaneAccounts.set(env.name, controlPlane.name);
       new StorageBucketIamMember(this, `${applyId}-states`, {
         bucket,
         role: "roles/storage.objectUser",
@@ -152,5 +155,6 @@ export class GcpPipelineIdentities extends Construct {
       });
       new DnsManagedZoneIamMember(this, `${applyId}-zone`, { project, managedZone: settings.dnsManagedZone, role: "roles/dns.admin", member: applyAccount.member });
     }
+    new GcpClusterCredentials(this, "cluster-credentials", { config, project, controlPlaneAccounts });
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * The long-lived Google Cloud credentials that outlive a pipeline run (`KUBEONE_CREDENTIALS`), defined by the
+ * identity stack: one service account per environment whose JSON key an admin creates (`gcloud iam
+ * service-accounts keys create`), never Terraform, so no state holds it. On Google Cloud three consumers read it
+ * inside the cluster (KubeOne's Secret `kube-system/kubeone-ccm-credentials`): machine-controller (it inserts and
+ * deletes worker instances, which run without a service account here), the GCE cloud controller (load balancers and
+ * their firewall rules for KKP's services) and the persistent-disk CSI driver (disks and snapshots, attached to the
+ * nodes). Compute Engine has no tag conditions, so these roles are project-wide; the account may act as no service
+ * account but its own cluster's control-plane account, whose machines the disk driver attaches disks to.
+ */
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
+import { Construct } from "constructs";
+import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
+import { TerraformOutput } from "../../core/cdktf";
+
+type Named = Pick<KkpConfig, "name" | "installationHash">;
+
+/** `<env>-kubeone-<hash>`: at most 27 characters, within the 30 of an account ID. */
+export function kubeoneServiceAccountId(config: Named, env: string): string {
+  return `${env}-kubeone-${config.installationHash}`;
+}
+
+/** machine-controller's instances, the cloud controller's load balancers and firewall rules, the disk driver's disks. */
+export const KUBEONE_ROLES = [
+  "roles/compute.instanceAdmin.v1",
+  "roles/compute.loadBalancerAdmin",
+  "roles/compute.securityAdmin",
+  "roles/compute.storageAdmin",
+  "roles/compute.viewer",
+] as const;
+
+export interface GcpClusterCredentialsProps {
+  readonly config: KkpConfig;
+  readonly project: string;
+  /** Each environment's control-plane service account (its resource name), which the disk driver must act as. */
+  readonly controlPlaneAccounts: ReadonlyMap<string, string>;
+}
+
+export class GcpClusterCredentials extends Construct {
+  constructor(scope: Construct, id: string, props: GcpClusterCredentialsProps) {
+    super(scope, id);
+    const { config, project } = props;
+    for (const env of config.environments) this.environment(config, project, env, props.controlPlaneAccounts.get(env.name)!);
+  }
+
+  private environment(config: KkpConfig, project: string, env: EnvironmentConfig, controlPlaneAccount: string): void {
+    const accountId = kubeoneServiceAccountId(config, env.name);
+    const account = new ServiceAccount(this, `kubeone-${env.name}`, { project, accountId, displayName: `KKP ${env.clusterName}: KubeOne's credentials in the cluster` });
+    for (const role of KUBEONE_ROLES) new ProjectIamMember(this, `kubeone-${env.name}-${role.replace("roles/", "")}`, { project, role, member: account.member });
+    new ServiceAccountIamMember(this, `kubeone-${env.name}-control-plane-user`, { serviceAccountId: controlPlaneAccount, role: "roles/iam.serviceAccountUser", member: account.member });
+    const email = `${accountId}@${project}.iam.gserviceaccount.com`;
+    const output = new TerraformOutput(this, `kubeone-${env.name}-account`, {
+      value: email,
+      description: `Service account whose JSON key goes into KUBEONE_CREDENTIALS of ${env.name} (GOOGLE_CREDENTIALS): gcloud iam service-accounts keys create key.json --iam-account=${email}`,
+    });
+    output.overrideLogicalId(`kubeone_account_${env.name.replace(/-/g, "_")}`);
+  }
+}
