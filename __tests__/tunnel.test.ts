@@ -35,24 +35,32 @@ function standIn(dir: string, name: string, listens: Record<string, number>, fai
   chmodSync(path.join(dir, name), 0o755);
 }
 
+/** Two ports nothing listens on now, so that parallel test runs do not meet on fixed ones. */
+function freePorts(): { tunnel: number; proxy: number } {
+  const script = 'const net = require("net"); const a = net.createServer().listen(0, "127.0.0.1", () => { const b = net.createServer().listen(0, "127.0.0.1", () => { console.log(a.address().port, b.address().port); a.close(); b.close(); }); });';
+  const [tunnel, proxy] = spawnSync("node", ["-e", script], { encoding: "utf8" }).stdout.trim().split(" ").map(Number);
+  return { tunnel, proxy };
+}
+
 function runTunnel(tunnel: BastionTunnel, bastion: Record<string, string>, clis: string[], failFirst = false) {
   const work = mkdtempSync(path.join(tmpdir(), "kkp-tunnel-"));
   const bin = path.join(work, "bin");
   mkdirSync(bin);
-  standIn(bin, "aws", { "ssm start-session": 2222 }, failFirst);
-  standIn(bin, "gcloud", { "start-iap-tunnel": 2222 });
-  standIn(bin, "kubeone", { proxy: 8888 });
+  const ports = freePorts();
+  standIn(bin, "aws", { "ssm start-session": ports.tunnel }, failFirst);
+  standIn(bin, "gcloud", { "start-iap-tunnel": ports.tunnel });
+  standIn(bin, "kubeone", { proxy: ports.proxy });
   for (const cli of clis) standIn(bin, cli, {});
   const hosts = { control_plane: { cluster_name: "kkp-prod", bastion: "3.3.3.3", bastion_port: 22, bastion_user: "ubuntu" } };
   writeFileSync(path.join(work, "tf.json"), JSON.stringify({ kubeone_hosts: { value: hosts }, [BASTION_OUTPUT]: { value: bastion } }));
   const env = { ...process.env, HOME: work, PATH: `${bin}:${process.env.PATH}`, GOOGLE_APPLICATION_CREDENTIALS: path.join(work, "federation.json") };
-  const open = spawnSync("bash", ["-euo", "pipefail", "-c", openClusterTunnel(tunnel, REPOSITORY_PATHS.kubeoneManifest)], { cwd: work, env, encoding: "utf8", timeout: 60_000 });
+  const open = spawnSync("bash", ["-euo", "pipefail", "-c", openClusterTunnel(tunnel, REPOSITORY_PATHS.kubeoneManifest, ports)], { cwd: work, env, encoding: "utf8", timeout: 60_000 });
   const tfjson = JSON.parse(readFileSync(path.join(work, "tf.json"), "utf8"));
   const listening = (port: number) => spawnSync("bash", ["-c", `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null`]).status === 0;
-  const openPorts = [listening(2222), listening(8888)];
+  const openPorts = [listening(ports.tunnel), listening(ports.proxy)];
   const close = spawnSync("bash", ["-euo", "pipefail", "-c", CLOSE_CLUSTER_TUNNEL], { cwd: work, env, encoding: "utf8" });
   spawnSync("sleep", ["0.5"]);
-  return { open, close, tfjson, openPorts, closedPorts: [listening(2222), listening(8888)], calls: readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n") };
+  return { ports, open, close, tfjson, openPorts, closedPorts: [listening(ports.tunnel), listening(ports.proxy)], calls: readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n") };
 }
 
 describe("the tunnel scripts against stand-ins of the clouds' CLIs and kubeone proxy", () => {
@@ -61,10 +69,10 @@ describe("the tunnel scripts against stand-ins of the clouds' CLIs and kubeone p
     expect(run.open.stderr).toBe("");
     expect(run.open.status).toBe(0);
     expect(run.calls).toEqual([
-      'aws ssm start-session --region eu-central-1 --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSession --parameters {"portNumber":["22"],"localPortNumber":["2222"]}',
-      "kubeone proxy --manifest kubeone/kubeone.yaml --tfjson tf.json --listen 127.0.0.1:8888",
+      `aws ssm start-session --region eu-central-1 --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSession --parameters {"portNumber":["22"],"localPortNumber":["${run.ports.tunnel}"]}`,
+      `kubeone proxy --manifest kubeone/kubeone.yaml --tfjson tf.json --listen 127.0.0.1:${run.ports.proxy}`,
     ]);
-    expect(run.tfjson.kubeone_hosts.value.control_plane).toEqual({ cluster_name: "kkp-prod", bastion: "127.0.0.1", bastion_port: 2222, bastion_user: "ubuntu" });
+    expect(run.tfjson.kubeone_hosts.value.control_plane).toEqual({ cluster_name: "kkp-prod", bastion: "127.0.0.1", bastion_port: run.ports.tunnel, bastion_user: "ubuntu" });
     expect(run.openPorts).toEqual([true, true]);
     expect(run.close.status).toBe(0);
     expect(run.closedPorts).toEqual([false, false]);
@@ -83,10 +91,10 @@ describe("the tunnel scripts against stand-ins of the clouds' CLIs and kubeone p
     expect(run.open.status).toBe(0);
     expect(run.calls[0]).toMatch(/^gcloud auth login --cred-file=\S+\/federation\.json --quiet$/);
     expect(run.calls.slice(1)).toEqual([
-      "gcloud compute start-iap-tunnel kkp-prod-bastion 22 --local-host-port=localhost:2222 --zone=europe-west3-a --project=acme-kkp-prod",
-      "kubeone proxy --manifest kubeone/kubeone.yaml --tfjson tf.json --listen 127.0.0.1:8888",
+      `gcloud compute start-iap-tunnel kkp-prod-bastion 22 --local-host-port=localhost:${run.ports.tunnel} --zone=europe-west3-a --project=acme-kkp-prod`,
+      `kubeone proxy --manifest kubeone/kubeone.yaml --tfjson tf.json --listen 127.0.0.1:${run.ports.proxy}`,
     ]);
-    expect(run.tfjson.kubeone_hosts.value.control_plane).toMatchObject({ bastion: "127.0.0.1", bastion_port: 2222 });
+    expect(run.tfjson.kubeone_hosts.value.control_plane).toMatchObject({ bastion: "127.0.0.1", bastion_port: run.ports.tunnel });
     expect(run.closedPorts).toEqual([false, false]);
   });
 });

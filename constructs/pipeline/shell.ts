@@ -124,10 +124,18 @@ export function tfOutput(path: string): string {
   return `node -p 'JSON.parse(require("fs").readFileSync("tf.json", "utf8")).${path}'`;
 }
 
-/** The tunnel's local end, where KubeOne finds the bastion's SSH port. */
-export const TUNNEL_PORT = 2222;
-/** Where `kubeone proxy` listens: an HTTPS proxy to the API over KubeOne's SSH connection to the control plane. */
-export const KUBEONE_PROXY = "127.0.0.1:8888";
+/**
+ * The local ports of the way in: the tunnel's end (`tunnel`), where KubeOne finds the bastion's SSH port, and where
+ * `kubeone proxy` listens (`proxy`), an HTTPS proxy to the API over KubeOne's SSH connection to the control plane.
+ */
+export interface TunnelPorts {
+  readonly tunnel: number;
+  readonly proxy: number;
+}
+
+export const TUNNEL_PORTS: TunnelPorts = { tunnel: 2222, proxy: 8888 };
+export const TUNNEL_PORT = TUNNEL_PORTS.tunnel;
+export const KUBEONE_PROXY = `127.0.0.1:${TUNNEL_PORTS.proxy}`;
 const TUNNEL_PID = ".kkp/tunnel.pid";
 const PROXY_PID = ".kkp/proxy.pid";
 
@@ -169,17 +177,17 @@ const PROXY_LOG = ".kkp/proxy.log";
  * `kubeone proxy` over that SSH connection for every tool that talks to the API. Both keep running, in the
  * background, until `CLOSE_CLUSTER_TUNNEL` or the end of the job; both are restarted while the machines boot.
  */
-export function openClusterTunnel(tunnel: BastionTunnel, manifest: string): string {
+export function openClusterTunnel(tunnel: BastionTunnel, manifest: string, ports: TunnelPorts = TUNNEL_PORTS): string {
   return [
     "mkdir -p .kkp",
     tunnel.prepare,
-    backgroundFunction("start_tunnel", tunnel.start(TUNNEL_PORT), TUNNEL_LOG, TUNNEL_PID),
-    ...waitForPort(TUNNEL_PORT, 600, "The tunnel to the bastion", TUNNEL_LOG, TUNNEL_PID, "start_tunnel"),
+    backgroundFunction("start_tunnel", tunnel.start(ports.tunnel), TUNNEL_LOG, TUNNEL_PID),
+    ...waitForPort(ports.tunnel, 600, "The tunnel to the bastion", TUNNEL_LOG, TUNNEL_PID, "start_tunnel"),
     "# KubeOne reaches the nodes through the tunnel's local end.",
-    `node -e 'const fs = require("fs"); const out = JSON.parse(fs.readFileSync("tf.json", "utf8")); Object.assign(out.kubeone_hosts.value.control_plane, { bastion: "127.0.0.1", bastion_port: ${TUNNEL_PORT} }); fs.writeFileSync("tf.json", JSON.stringify(out))'`,
+    `node -e 'const fs = require("fs"); const out = JSON.parse(fs.readFileSync("tf.json", "utf8")); Object.assign(out.kubeone_hosts.value.control_plane, { bastion: "127.0.0.1", bastion_port: ${ports.tunnel} }); fs.writeFileSync("tf.json", JSON.stringify(out))'`,
     "# The other tools reach the API through kubeone proxy, over the same SSH connection.",
-    backgroundFunction("start_proxy", `kubeone proxy --manifest ${manifest} --tfjson tf.json --listen ${KUBEONE_PROXY}`, PROXY_LOG, PROXY_PID),
-    ...waitForPort(Number(KUBEONE_PROXY.split(":")[1]), 600, "kubeone proxy", PROXY_LOG, PROXY_PID, "start_proxy"),
+    backgroundFunction("start_proxy", `kubeone proxy --manifest ${manifest} --tfjson tf.json --listen 127.0.0.1:${ports.proxy}`, PROXY_LOG, PROXY_PID),
+    ...waitForPort(ports.proxy, 600, "kubeone proxy", PROXY_LOG, PROXY_PID, "start_proxy"),
   ].join("\n");
 }
 
