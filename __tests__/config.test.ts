@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { configJsonSchema } from "../config/json-schema";
 import { readmeSections, withSections } from "../config/readme-sections";
 import { configPath, ConfigError, EXAMPLE_CONFIG, loadConfigFile, parseConfig, PROJECT_ROOT } from "../config/load";
-import { configErrorFor, configFrom, exampleText } from "./helpers";
+import { bitbucketExampleText, configErrorFor, configFrom, exampleText, gitlabExampleText } from "./helpers";
 
 describe("configuration defaults", () => {
   test("the embedded example resolves with documented defaults", () => {
@@ -149,8 +149,16 @@ describe("bad configuration", () => {
       "access.sshCidrs[0]: would open SSH to the whole internet; the pipeline reaches the bastion through the cloud's tunnel, so list only your admins' CIDRs, or none",
     );
     expect(configErrorFor((c) => (c.bastion = { enabled: false }))).toContain(
-      "bastion.enabled: is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; set pipeline.runner to your self-hosted runners' label (not ubuntu-latest)",
+      "bastion.enabled: is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; set pipeline.runner to your self-hosted runners' label (ubuntu-latest is a GitHub-hosted runner, outside the network)",
     );
+    // Every GitHub-hosted label, not only the default one.
+    for (const runner of ["ubuntu-24.04", "ubuntu-24.04-arm", "ubuntu-22.04", "windows-2025", "macos-15-xlarge"]) {
+      expect(configErrorFor((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { runner } }))).toContain(`${runner} is a GitHub-hosted runner`);
+    }
+    // GitLab and Bitbucket jobs run on their hosted runners whatever pipeline.runner says.
+    for (const [text, hosted] of [[gitlabExampleText, "GitLab's shared runners"], [bitbucketExampleText, "Bitbucket's cloud runners"]]) {
+      expect(configErrorFor((c) => Object.assign(c, { bastion: { enabled: false }, pipeline: { ...c.pipeline, runner: "kkp-vpc" } }), text)).toContain(`the jobs run on ${hosted}`);
+    }
     // An existing network's egress address is unknown here, and the nodes join through the public endpoint from it.
     const existingVpc = { vpcId: "vpc-0123456789abcdef0", publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], privateSubnetIds: ["subnet-0bbbbbbbbbbbbbbbb"] };
     expect(configErrorFor((c) => Object.assign(c.cloud.aws, { vpc: { existing: existingVpc } }))).toContain(

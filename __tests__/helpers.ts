@@ -23,6 +23,8 @@ export const exampleText = readFileSync(EXAMPLE_CONFIG, "utf8");
 export const APP_NODE_ARGS: readonly string[] = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")).app.split(" ").slice(1);
 
 export const gcpExampleText = readFileSync(path.join(PROJECT_ROOT, "examples", "gcp-github.yaml"), "utf8");
+export const gitlabExampleText = readFileSync(path.join(PROJECT_ROOT, "examples", "aws-gitlab.yaml"), "utf8");
+export const bitbucketExampleText = readFileSync(path.join(PROJECT_ROOT, "examples", "gcp-bitbucket.yaml"), "utf8");
 
 type Edit = (data: Record<string, any>) => void;
 

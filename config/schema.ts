@@ -35,6 +35,14 @@ export function configSchemaFor(registry: Registry) {
       for (const issue of cloudModule(registry, config.cloud).check(config.cloud, config)) {
         ctx.addIssue({ code: "custom", path: issue.root ? [...issue.path] : ["cloud", ...issue.path], message: issue.message });
       }
+      const hosted = ciModule(registry, config.ci).hostedRunner(config.pipeline.runner);
+      if (!config.bastion.enabled && hosted !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["bastion", "enabled"],
+          message: `is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; ${hosted}: run the jobs on self-hosted runners there, or enable the bastion, which the pipeline reaches through the cloud's tunnel`,
+        });
+      }
       for (const issue of ciModule(registry, config.ci).check?.(config.ci, config) ?? []) {
         ctx.addIssue({ code: "custom", path: ["ci", ...issue.path], message: issue.message });
       }

@@ -62,5 +62,7 @@ export const FAKE_CI: CiModule<Section> = {
   schema,
   supportsPromotion: false,
   repository: (section) => `git.example/${section.fakeci.repository}`,
+  // Self-hosted only: any runner may be inside the network.
+  hostedRunner: () => undefined,
   target: (_config, section) => new FakeCiTarget(section),
 };

@@ -65,7 +65,11 @@ const pipelineSchema = z
       .enum(["oidc", "static-keys"], { error: "pipeline.credentials must be 'oidc' or 'static-keys'" })
       .default("oidc")
       .describe("How the pipeline authenticates to the cloud: short-lived OIDC federation, or long-lived keys stored as CI secrets. @default oidc"),
-    runner: z.string().min(1).default(HOSTED_RUNNER).describe(`Runner label the jobs run on. @default ${HOSTED_RUNNER}`),
+    runner: z
+      .string()
+      .min(1)
+      .default(HOSTED_RUNNER)
+      .describe(`Runner label the GitHub jobs run on (runs-on); GitLab and Bitbucket jobs run on their hosted runners. @default ${HOSTED_RUNNER}`),
     tools: z
       .strictObject({
         terraform: version(DEFAULT_TOOLS.terraform, "Terraform (>= 1.10 for S3 native locking)"),
@@ -253,13 +257,6 @@ export function checkMachinesAndAccess(config: ParsedSettings, ctx: z.Refinement
       });
     }
   });
-  if (!config.bastion.enabled && config.pipeline.runner === HOSTED_RUNNER) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["bastion", "enabled"],
-      message: `is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; set pipeline.runner to your self-hosted runners' label (not ${HOSTED_RUNNER}), or enable the bastion, which the pipeline reaches through the cloud's tunnel`,
-    });
-  }
 }
 
 /** Checks of the environments, their domains and the KKP components, reported after the targets' own checks. */

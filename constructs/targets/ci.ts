@@ -23,6 +23,11 @@ export interface CiModule<Section extends TargetSection> {
   readonly supportsPromotion: boolean;
   /** The repository, e.g. `github.com/acme/kkp-gitops`: part of the state bucket's identity. */
   repository(section: Section): string;
+  /**
+   * Why jobs on `runner` (pipeline.runner) cannot be inside the cluster's network, as the fix to suggest; undefined
+   * when they can be (self-hosted runners). Hosted runners reach private nodes only through the bastion's tunnel.
+   */
+  hostedRunner(runner: string): string | undefined;
   /** Checks that need settings outside the section, e.g. that OIDC needs the repository's IDs. */
   check?(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials"> }): ConfigIssue[];
   /** The target for a resolved configuration; loads the system's provider bindings. */

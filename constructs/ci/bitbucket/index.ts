@@ -17,5 +17,6 @@ export const BITBUCKET_CI: CiModule<BitbucketSection> = {
       "them",
     ),
   repository: (section) => `bitbucket.org/${section.bitbucket.workspace}/${section.bitbucket.repository}`,
+  hostedRunner: () => "the jobs run on Bitbucket's cloud runners (pipeline.runner is GitHub's), outside the network",
   target: (config, section) => new (require("./target") as typeof import("./target")).BitbucketTarget(config, section.bitbucket),
 };
