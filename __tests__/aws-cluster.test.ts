@@ -240,10 +240,10 @@ describe("AWS cluster stack: the EBS driver's volume rights", () => {
   const allowed = (action: string, kind: string, tags: Record<string, string>, extra: Record<string, string> = {}) =>
     allowing(action).some((st) => {
       const resources = [st.Resource].flat();
-      if (!resources.some((r: string) => r === "*" || r.endsWith(`:${kind}/*`))) return false;
+      if (!resources.some((r: string) => r === "*" || r.endsWith(`:${kind}/*`) || r.endsWith(`:${kind}/vol-*`))) return false;
       return Object.entries<any>(st.Condition ?? {}).every(([operator, checks]) =>
         Object.entries<any>(checks).every(([key, expected]) => {
-          const actual = key.startsWith("aws:RequestTag/") || key.startsWith("ec2:ResourceTag/") ? tags[key.split("/").slice(1).join("/")] : extra[key];
+          const actual = /^(aws:RequestTag|aws:ResourceTag|ec2:ResourceTag)\//.test(key) ? tags[key.split("/").slice(1).join("/")] : extra[key];
           if (actual === undefined) return false;
           return [expected].flat().some((value: string) => (operator === "StringLike" ? new RegExp(`^${value.replace(/\*/g, ".*")}$`).test(actual) : value === actual));
         }),
@@ -270,6 +270,18 @@ describe("AWS cluster stack: the EBS driver's volume rights", () => {
     for (const action of ["ec2:AttachVolume", "ec2:CreateVolume", "ec2:DeleteVolume", "ec2:CreateTags", "ec2:DeleteTags", "ec2:ModifyVolume", "ec2:CreateSnapshot", "ec2:DeleteSnapshot"]) {
       expect(wide[0].Action).not.toContain(action);
     }
+  });
+
+  test("the cloud controller tags its load balancers' security groups while creating them, and re-tags only its cluster's", () => {
+    expect(allowed("ec2:CreateTags", "security-group", {}, { "ec2:CreateAction": "CreateSecurityGroup" })).toBe(true);
+    expect(allowed("ec2:CreateTags", "security-group", { "kubernetes.io/cluster/kkp-prod": "owned" })).toBe(true);
+    expect(allowed("ec2:CreateTags", "security-group", { "kubernetes.io/cluster/other-prod": "owned" })).toBe(false);
+    expect(allowed("ec2:CreateTags", "instance", {})).toBe(false);
+  });
+
+  test("clones a volume from any source, creating the clone with the driver's tags only", () => {
+    expect(allowed("ec2:CopyVolumes", "volume", {})).toBe(true);
+    expect(allowing("ec2:CopyVolumes").find((st) => !st.Condition)!.Resource).toMatch(/:volume\/vol-\*$/);
   });
 
   test("every action a node or bastion role holds is within the identity stack's permissions boundary", () => {

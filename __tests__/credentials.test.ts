@@ -57,6 +57,30 @@ describe("AWS: KubeOne's credentials, one IAM user per environment", () => {
     expect(allows(policy, { action: "iam:PassRole", resource: `arn:aws:iam::${account}:role/${env.clusterName}-worker`, context: { "iam:PassedToService": "lambda.amazonaws.com" } })).toBe(false);
   });
 
+  test("starts workers only in its own cluster's security groups and subnets", () => {
+    const own = { "aws:ResourceTag/kkp.k8c.io/cluster": env.clusterName };
+    const other = { "aws:ResourceTag/kkp.k8c.io/cluster": "kkp-other" };
+    for (const kind of ["security-group/sg-0123", "subnet/subnet-0123"]) {
+      const resource = `arn:aws:ec2:${region}:${account}:${kind}`;
+      expect(allows(policy, { action: "ec2:RunInstances", resource, context: own })).toBe(true);
+      expect(allows(policy, { action: "ec2:RunInstances", resource, context: other })).toBe(false);
+      expect(allows(policy, { action: "ec2:RunInstances", resource })).toBe(false);
+    }
+    // What RunInstances creates with the instance carries no tags yet.
+    expect(allows(policy, { action: "ec2:RunInstances", resource: `arn:aws:ec2:${region}:${account}:network-interface/eni-0123` })).toBe(true);
+    expect(allows(policy, { action: "ec2:RunInstances", resource: `arn:aws:ec2:${region}:${account}:volume/vol-0123` })).toBe(true);
+  });
+
+  test("with an existing VPC, subnets are admitted by that VPC, security groups still by the cluster's tag", () => {
+    const vpcId = "vpc-0a1b2c3d4e5f60718";
+    const existing = configFrom((c) => Object.assign(c.cloud.aws, { vpc: { existing: { vpcId, publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], privateSubnetIds: ["subnet-0bbbbbbbbbbbbbbbb"] } } }) && (c.access.apiCidrs = ["198.51.100.0/24"]));
+    const stack = synthAll(existing).identity;
+    const own = JSON.parse(resources(stack, "aws_iam_user_policy")[0].policy);
+    const subnet = `arn:aws:ec2:${region}:${account}:subnet/subnet-0bbbbbbbbbbbbbbbb`;
+    expect(allows(own, { action: "ec2:RunInstances", resource: subnet, context: { "ec2:Vpc": `arn:aws:ec2:${region}:${account}:vpc/${vpcId}` } })).toBe(true);
+    expect(allows(own, { action: "ec2:RunInstances", resource: subnet, context: { "ec2:Vpc": `arn:aws:ec2:${region}:${account}:vpc/vpc-0ther` } })).toBe(false);
+  });
+
   test("ends and re-tags only workers: never a control-plane machine, the bastion or another cluster's", () => {
     const controlPlaneTags = { [`aws:ResourceTag/kubernetes.io/cluster/${env.clusterName}`]: "owned", "aws:ResourceTag/Name": `${env.clusterName}-cp-1` };
     expect(allows(policy, { action: "ec2:TerminateInstances", resource: instance, context: controlPlaneTags })).toBe(false);
@@ -95,7 +119,8 @@ describe("AWS: the KKP Preset's policy", () => {
 
   test("manages only the roles and instance profiles KKP names for user clusters", () => {
     expect(allows(policy, { action: "iam:CreateRole", resource: `arn:aws:iam::${account}:role/kubernetes-abc123-worker` })).toBe(true);
-    expect(allows(policy, { action: "iam:PassRole", resource: `arn:aws:iam::${account}:role/kubernetes-abc123-worker` })).toBe(true);
+    expect(allows(policy, { action: "iam:PassRole", resource: `arn:aws:iam::${account}:role/kubernetes-abc123-worker`, context: { "iam:PassedToService": "ec2.amazonaws.com" } })).toBe(true);
+    expect(allows(policy, { action: "iam:PassRole", resource: `arn:aws:iam::${account}:role/kubernetes-abc123-worker`, context: { "iam:PassedToService": "lambda.amazonaws.com" } })).toBe(false);
     expect(allows(policy, { action: "iam:PutRolePolicy", resource: `arn:aws:iam::${account}:role/${config.environments[0].clusterName}-control-plane` })).toBe(false);
     expect(allows(policy, { action: "iam:PassRole", resource: `arn:aws:iam::${account}:role/kkp-${config.environments[0].name}-apply-${config.installationHash}` })).toBe(false);
     const actions: string[] = policy.Statement.flatMap((st: any) => [st.Action].flat());

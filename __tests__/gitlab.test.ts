@@ -255,8 +255,13 @@ describe("the GitLab stack", () => {
     const [check] = settings.lifecycle.postcondition;
     expect(check.condition).toBe("${self.ci_separated_caches}");
     expect(check.error_message).toContain("Use separate caches for protected branches");
-    // The jobs' cache key names no ref, so only GitLab's protected/unprotected separation keeps merge requests out of main's.
-    for (const job of Object.values<any>(ci_yaml()).filter((j) => j?.cache)) expect(job.cache.unprotect).toBeUndefined();
+    // And the jobs' cache key carries the ref's protection, so merge requests never restore main's tools either way.
+    const cached = Object.values<any>(ci_yaml()).filter((j) => j?.cache);
+    expect(cached.length).toBeGreaterThan(0);
+    for (const job of cached) {
+      expect(job.cache.key).toMatch(/-protected-\$CI_COMMIT_REF_PROTECTED$/);
+      expect(job.cache.unprotect).toBeUndefined();
+    }
   });
 
   test("CI/CD variables: exactly the secrets the pipeline reads, protected, scoped to the environment, generated ones masked", () => {

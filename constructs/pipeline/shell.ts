@@ -4,7 +4,7 @@
  * from here, so each command is written once.
  */
 import { stackDir, TOOLS_HOME } from "../core/names";
-import type { Pipeline, Step, Secret, Tool, ToolVersions } from "../core/pipeline-model";
+import type { Job, Pipeline, Step, Secret, Tool, ToolVersions } from "../core/pipeline-model";
 import type { BastionTunnel } from "./targets";
 
 /** Terraform never prompts in a pipeline, and waits for a lock held by another run instead of failing. */
@@ -47,23 +47,29 @@ export function installSpecs(versions: ToolVersions, tools: readonly Tool[], wit
 }
 
 /**
- * `npm ci`; in a job that logs in to the cloud without lifecycle scripts, so no package's install script runs
- * where a cloud token can be minted (the pipeline needs none of them: the synth and its scripts run on plain
- * JavaScript and esbuild's prebuilt binary, which npm installs as an optional dependency).
+ * `npm ci`; without lifecycle scripts in a job that logs in to the cloud or reads a secret, so no package's install
+ * script runs where a cloud token can be minted or a secret read, nor rewrites what a later step runs beside one
+ * (the pipeline needs none of them: the synth and its scripts run on plain JavaScript and esbuild's prebuilt binary,
+ * which npm installs as an optional dependency).
  */
-export function npmInstall(cloudLogin: boolean): string {
-  return cloudLogin ? "npm ci --ignore-scripts --no-audit --no-fund" : "npm ci --no-audit --no-fund";
+export function npmInstall(trusted: boolean): string {
+  return trusted ? "npm ci --ignore-scripts --no-audit --no-fund" : "npm ci --no-audit --no-fund";
+}
+
+/** Whether a job holds anything worth stealing: a cloud login, an SSH agent or a secret in any step. */
+export function holdsCredentials(job: Pick<Job, "cloudLogin" | "sshAgent" | "steps">): boolean {
+  return job.cloudLogin || job.sshAgent || job.steps.some((step) => (step.secrets ?? []).length > 0);
 }
 
 /**
  * Installs what a job needs on the CI image (node:<major>-bookworm): the project's npm packages, and the
  * pinned binaries below `toolsDir` (a cached directory), linked at ~/.kkp-tools where the jobs expect them.
  */
-export function toolsScript(pipeline: Pipeline, job: { readonly tools: readonly Tool[]; readonly cloudLogin: boolean }, toolsDir: string): string {
+export function toolsScript(pipeline: Pipeline, job: Pick<Job, "tools" | "cloudLogin" | "sshAgent" | "steps">, toolsDir: string): string {
   const { tools } = job;
   const binaries = installSpecs(pipeline.tools, tools, true);
   return [
-    ...(tools.includes("node") ? [npmInstall(job.cloudLogin)] : []),
+    ...(tools.includes("node") ? [npmInstall(holdsCredentials(job))] : []),
     ...(binaries.length > 0
       ? [
           "command -v unzip > /dev/null || (apt-get update -qq && apt-get install -y -qq unzip > /dev/null)",

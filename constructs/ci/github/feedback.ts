@@ -34,7 +34,8 @@ function apiOpenToRunners(config: KkpConfig): boolean {
 }
 
 export function renderPostDeployWorkflow(config: KkpConfig, first: Pipeline, header: string): string {
-  const node = toolSteps(first, ["node"], false);
+  // Every job here holds a token of the run (statuses, or contents and actions write): no install scripts beside it.
+  const node = toolSteps(first, ["node"], true);
   const api = { GH_TOKEN: "${{ github.token }}" };
   // The environment is the event's: the cluster stack's directory is named at run time.
   const clusterDir = stackDir(stackIds.cluster("$KKP_ENV"));

@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { TOOLS_HOME } from "../../core/names";
 import { CHANGE_SETS, changePaths, loginOf, type Artifact, type CloudLogin, type Job, type PinnedAction, type Pipeline, type Secret, type Tool } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
-import { installSpecs, npmInstall } from "../../pipeline/shell";
+import { holdsCredentials, installSpecs, npmInstall } from "../../pipeline/shell";
 
 /** Every action the workflows use besides the cloud's login action, pinned to the commit of the release named beside it. */
 export const ACTIONS = {
@@ -104,7 +104,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     steps: [
       // The change detector compares with the commit before the push, so it needs the history.
       uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}), ...checkoutRef(pipeline, job) }),
-      ...toolSteps(pipeline, job.tools, job.cloudLogin),
+      ...toolSteps(pipeline, job.tools, holdsCredentials(job)),
       ...(detector ? [changeDetectionStep()] : []),
       ...(job.cloudLogin ? [cloudLoginStep(loginOf(pipeline, job))] : []),
       ...(job.sshAgent ? [sshAgentStep()] : []),
@@ -172,12 +172,12 @@ function secretEnv(secrets: readonly Secret[]): Yaml {
 }
 
 /** The setup steps of `tools`; `cloudLogin` when the job logs in to the cloud, so npm runs no install script. */
-export function toolSteps(pipeline: Pipeline, tools: readonly Tool[], cloudLogin: boolean): Yaml[] {
+export function toolSteps(pipeline: Pipeline, tools: readonly Tool[], withoutScripts: boolean): Yaml[] {
   const steps: Yaml[] = [];
   const v = pipeline.tools;
   if (tools.includes("node")) {
     steps.push(uses("setupNode", { "node-version": v.node, cache: "npm" }));
-    steps.push({ name: "Install dependencies", run: npmInstall(cloudLogin) });
+    steps.push({ name: "Install dependencies", run: npmInstall(withoutScripts) });
   }
   if (tools.includes("terraform")) {
     steps.push(uses("setupTerraform", { terraform_version: v.terraform, terraform_wrapper: false }));

@@ -108,7 +108,9 @@ function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: str
     ...(audience ? { id_tokens: { [OIDC_TOKEN]: { aud: audience } } } : {}),
     ...(job.env ? { variables: { ...job.env } } : {}),
     timeout: job.environment ? "60m" : "20m",
-    cache: { key: `kkp-tools-${Object.values(pipeline.tools).join("-")}`, paths: [".kkp-tools/"] },
+    // Keyed by the ref's protection too, so merge requests never share main's cache, whatever the project's
+    // "separate caches" setting (the ci stack also refuses a project where it is off).
+    cache: { key: `kkp-tools-${Object.values(pipeline.tools).join("-")}-protected-$CI_COMMIT_REF_PROTECTED`, paths: [".kkp-tools/"] },
     script: [
       "set -euo pipefail",
       toolsScript(pipeline, job, TOOLS_DIR),

@@ -16,11 +16,12 @@ import { Construct } from "constructs";
 import type { AwsCloudSettings } from "./schema";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { KubeOneOutputs, SSH_PORT } from "../../kubeone-outputs";
-import { BastionInstanceProfile, NodeInstanceProfile, workerPoolTag } from "./iam";
+import { BastionInstanceProfile, NodeInstanceProfile } from "./iam";
 import { awsPartition, nodeBoundaryArn } from "./identity-names";
 import { BASTION_OUTPUT } from "../../core/names";
 import { TerraformOutput } from "../../core/cdktf";
-import { AwsNetwork, clusterTag } from "./network";
+import { AwsNetwork } from "./network";
+import { clusterTag, workerPoolTag } from "./tags";
 
 /** Canonical's AWS account, the publisher of the official Ubuntu images. */
 const CANONICAL_OWNER_ID = "099720109477";

@@ -7,8 +7,9 @@
  *   terminates them. So the user may start instances only carrying the worker tag, tag only while starting, end only
  *   instances carrying it (never the control plane or the bastion), and pass only the worker role.
  * - **the KKP Preset's** (`KKP_PRESET_AWS_*`), a managed policy from KKP 2.31's recommended Preset policy, its IAM
- *   rights narrowed to the `kubernetes-` roles and instance profiles KKP creates per user cluster. User clusters may
- *   live in another account; the policy's JSON is an output to create it there.
+ *   rights narrowed to the `kubernetes-` roles and instance profiles KKP creates per user cluster. That is still
+ *   admin-equivalent in its account (it may create such a role with any trust and inline policy, and assume it), so
+ *   user clusters belong in another account; the policy's JSON is an output to create it there.
  * The access keys are created by an admin (`aws iam create-access-key`), never by Terraform, so no state holds them.
  */
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
@@ -17,7 +18,8 @@ import { IamUserPolicy } from "@cdktf/provider-aws/lib/iam-user-policy";
 import { Construct } from "constructs";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { TerraformOutput } from "../../core/cdktf";
-import { nodeRoleName, workerPoolTag } from "./iam";
+import { nodeRoleName } from "./iam";
+import { CLUSTER_OWNER_TAG, workerPoolTag } from "./tags";
 import { awsPartition } from "./identity-names";
 import { policyDocument, type PolicyDocument } from "./policy";
 
@@ -46,21 +48,35 @@ const MACHINE_CONTROLLER_READS = [
   "ec2:DescribeVpcs",
 ];
 
-/** The KubeOne credentials of one environment: its cluster's workers, and nothing of any other machine. */
-export function kubeonePolicy(account: Account, env: Pick<EnvironmentConfig, "clusterName">): PolicyDocument {
+/**
+ * The KubeOne credentials of one environment: its cluster's workers, and nothing of any other machine or network.
+ * `existingVpcId`: with an existing VPC, whose subnets are not the cluster stack's, subnets are admitted by VPC.
+ */
+export function kubeonePolicy(account: Account, env: Pick<EnvironmentConfig, "clusterName">, existingVpcId?: string): PolicyDocument {
   const partition = awsPartition(account.region);
-  const instances = `arn:${partition}:ec2:${account.region}:${account.accountId}:instance/*`;
+  const arn = (kind: string) => `arn:${partition}:ec2:${account.region}:${account.accountId}:${kind}/*`;
+  const instances = arn("instance");
   const workerTag = workerPoolTag(env.clusterName);
+  const ownedByCluster = { StringEquals: { [`aws:ResourceTag/${CLUSTER_OWNER_TAG}`]: env.clusterName } };
   return policyDocument([
     { Sid: "Read", Effect: "Allow", Action: MACHINE_CONTROLLER_READS, Resource: "*" },
-    // RunInstances also authorizes the image, subnet, security group, network interface and volume it uses; only the
-    // instance carries request tags, so the worker tag is required there alone.
+    // RunInstances also authorizes every resource it uses. Only the instance carries request tags, so the worker tag
+    // is required there; the network it joins must be its own cluster's; what it creates with it (its interface and
+    // root volume) and the image are not tagged yet, or not the cluster's.
     { Sid: "StartWorkersTagged", Effect: "Allow", Action: "ec2:RunInstances", Resource: instances, Condition: { StringLike: { [`aws:RequestTag/${workerTag}`]: "*" } } },
+    { Sid: "StartWorkersInOwnSecurityGroups", Effect: "Allow", Action: "ec2:RunInstances", Resource: arn("security-group"), Condition: ownedByCluster },
     {
-      Sid: "StartWorkersUsing",
+      Sid: "StartWorkersInOwnSubnets",
       Effect: "Allow",
       Action: "ec2:RunInstances",
-      Resource: ["image", "subnet", "security-group", "network-interface", "volume"].map((kind) => `arn:${partition}:ec2:*:*:${kind}/*`),
+      Resource: arn("subnet"),
+      Condition: existingVpcId ? { StringEquals: { "ec2:Vpc": `arn:${partition}:ec2:${account.region}:${account.accountId}:vpc/${existingVpcId}` } } : ownedByCluster,
+    },
+    {
+      Sid: "StartWorkersCreating",
+      Effect: "Allow",
+      Action: "ec2:RunInstances",
+      Resource: [arn("network-interface"), arn("volume"), `arn:${partition}:ec2:${account.region}::image/*`],
     },
     { Sid: "TagWhileStarting", Effect: "Allow", Action: "ec2:CreateTags", Resource: instances, Condition: { StringEquals: { "ec2:CreateAction": "RunInstances" } } },
     // machine-controller also re-tags its own instances (a Machine's UID after a move).
@@ -105,12 +121,13 @@ export function presetPolicy(account: Account, userClusterAccountId = account.ac
         "iam:GetRole",
         "iam:ListAttachedRolePolicies",
         "iam:ListRolePolicies",
-        "iam:PassRole",
         "iam:PutRolePolicy",
         "iam:TagRole",
       ],
       Resource: iam("role"),
     },
+    // To EC2 only: the workers' instance profiles.
+    { Sid: "PassUserClusterRoles", Effect: "Allow", Action: "iam:PassRole", Resource: iam("role"), Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } } },
     {
       Sid: "UserClusterMachines",
       Effect: "Allow",
@@ -143,6 +160,8 @@ export function presetPolicy(account: Account, userClusterAccountId = account.ac
 export interface AwsClusterCredentialsProps {
   readonly config: KkpConfig;
   readonly account: Account;
+  /** The existing VPC the clusters run in, if they do not create their own. */
+  readonly existingVpcId?: string;
 }
 
 /** The KubeOne users (one per environment) and the Preset's policy, with outputs naming them. */
@@ -153,7 +172,7 @@ export class AwsClusterCredentials extends Construct {
     for (const env of config.environments) {
       const name = kubeoneUserName(config, env.name);
       const user = new IamUser(this, `kubeone-${env.name}`, { name, path: "/kkp/" });
-      new IamUserPolicy(this, `kubeone-${env.name}-policy`, { name, user: user.name, policy: JSON.stringify(kubeonePolicy(account, env)) });
+      new IamUserPolicy(this, `kubeone-${env.name}-policy`, { name, user: user.name, policy: JSON.stringify(kubeonePolicy(account, env, props.existingVpcId)) });
       const output = new TerraformOutput(this, `kubeone-${env.name}-user`, {
         value: name,
         description: `IAM user whose access key goes into KUBEONE_CREDENTIALS of ${env.name}: aws iam create-access-key --user-name ${name}`,

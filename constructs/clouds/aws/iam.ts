@@ -7,6 +7,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { clusterTag as clusterTagKey } from "./tags";
 import type { PolicyStatement } from "./policy";
 
 const DESCRIBE = [
@@ -58,6 +59,8 @@ function volumeStatements(partition: string): PolicyStatement[] {
       Condition: { StringEquals: { "ec2:CreateAction": ["CreateVolume", "CreateSnapshot", "CopyVolumes"] } },
     },
     { Sid: "VolumesUntag", Effect: "Allow", Action: "ec2:DeleteTags", Resource: [arn("volume"), arn("snapshot")] },
+    // A clone's source volume, whatever its tags (the new volume is covered by the tagged statements below).
+    { Sid: "VolumesCopySource", Effect: "Allow", Action: "ec2:CopyVolumes", Resource: `arn:${partition}:ec2:*:*:volume/vol-*` },
     ...tagged("aws:RequestTag", DRIVER_VOLUME_TAGS.slice(0, 2)).map((Condition, i): PolicyStatement => ({
       Sid: `VolumesCreateTagged${i + 1}`,
       Effect: "Allow",
@@ -158,19 +161,29 @@ const ACTIONS: Record<NodeRole, readonly string[]> = {
   worker: [...NODE, ...IMAGE_PULL],
 };
 
-/** A node role's policy statements: its actions on any resource, and for the control plane the EBS driver's. */
-export function nodeRoleStatements(role: NodeRole, partition: string): PolicyStatement[] {
-  return [{ Effect: "Allow", Action: [...new Set(ACTIONS[role])].sort(), Resource: "*" }, ...(role === "control-plane" ? volumeStatements(partition) : [])];
+/**
+ * The cloud controller's tags on the security groups of the load balancers it creates: set while creating them, and
+ * changed later only on groups of its own cluster (`kubernetes.io/cluster/<cluster>`).
+ */
+function securityGroupTagStatements(partition: string, clusterName: string): PolicyStatement[] {
+  const groups = `arn:${partition}:ec2:*:*:security-group/*`;
+  return [
+    { Sid: "SecurityGroupsTagOnCreate", Effect: "Allow", Action: "ec2:CreateTags", Resource: groups, Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" } } },
+    { Sid: "SecurityGroupsRetagOwn", Effect: "Allow", Action: "ec2:CreateTags", Resource: groups, Condition: { StringLike: { [`aws:ResourceTag/${clusterTagKey(clusterName)}`]: "*" } } },
+  ];
+}
+
+/** A node role's policy statements: its actions on any resource, and for the control plane the conditioned ones. */
+export function nodeRoleStatements(role: NodeRole, partition: string, clusterName: string): PolicyStatement[] {
+  return [
+    { Effect: "Allow", Action: [...new Set(ACTIONS[role])].sort(), Resource: "*" },
+    ...(role === "control-plane" ? [...securityGroupTagStatements(partition, clusterName), ...volumeStatements(partition)] : []),
+  ];
 }
 
 /** The node and bastion roles' (and instance profiles') names of a cluster: what its environment's apply role may manage by name. */
 export function nodeRoleNames(clusterName: string): string[] {
   return [...(Object.keys(ACTIONS) as NodeRole[]).map((role) => nodeRoleName(clusterName, role)), bastionRoleName(clusterName)];
-}
-
-/** The tag machine-controller puts on every worker it starts (value: the pool), which no other machine carries. */
-export function workerPoolTag(clusterName: string): string {
-  return `${clusterName}-workers`;
 }
 
 export function bastionRoleName(clusterName: string): string {
@@ -212,7 +225,7 @@ const SESSION_MANAGER_AGENT = [
  * role carries, so an apply identity that writes their policies cannot grant more through them.
  */
 export function nodeBoundaryActions(): string[] {
-  const conditioned = volumeStatements("aws").flatMap((statement) => [statement.Action].flat());
+  const conditioned = [...securityGroupTagStatements("aws", ""), ...volumeStatements("aws")].flatMap((statement) => [statement.Action].flat());
   return [...new Set([...Object.values(ACTIONS).flat(), ...conditioned, ...SESSION_MANAGER_AGENT])].sort();
 }
 
@@ -239,7 +252,7 @@ export class NodeInstanceProfile extends Construct {
     const profile = instanceProfile(this, {
       name: nodeRoleName(props.clusterName, props.role),
       policyId: "policy",
-      statements: nodeRoleStatements(props.role, props.partition),
+      statements: nodeRoleStatements(props.role, props.partition, props.clusterName),
       permissionsBoundary: props.permissionsBoundary,
     });
     this.name = profile.name;

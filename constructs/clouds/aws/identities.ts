@@ -29,9 +29,8 @@ import { awsPartition, nodeBoundaryArn, nodeBoundaryName, pipelineRoleArn, pipel
 import { AWS_OIDC_AUDIENCE } from "./login";
 import type { PolicyDocument, PolicyStatement } from "./policy";
 import type { AwsCloudSettings } from "./schema";
+import { CLUSTER_OWNER_TAG } from "./tags";
 
-/** The tag the cluster and DNS stacks put on every resource they create: which cluster (environment) owns it. */
-export const CLUSTER_OWNER_TAG = "kkp.k8c.io/cluster";
 
 
 /** What the policies need to know about an installation. */

@@ -14,6 +14,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Fn } from "../../core/cdktf";
 import { Construct } from "constructs";
 import type { AwsCloudSettings } from "./schema";
+import { clusterTag } from "./tags";
 import { canonicalCidr, parseCidr } from "../../../config/settings/formats";
 
 /** Zones used when the configuration lists none: KubeOne's reference layout spreads over three. */
@@ -25,11 +26,6 @@ const PRIVATE_SLOT_OFFSET = 8;
 export interface AwsNetworkProps {
   readonly clusterName: string;
   readonly settings: AwsCloudSettings;
-}
-
-/** Tag that tells the AWS cloud controller which resources belong to the cluster. */
-export function clusterTag(clusterName: string): string {
-  return `kubernetes.io/cluster/${clusterName}`;
 }
 
 export class AwsNetwork extends Construct {

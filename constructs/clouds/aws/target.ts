@@ -12,7 +12,8 @@ import type { CiOidcTrust } from "../../targets/oidc";
 import type { BastionTunnel } from "../../pipeline/targets";
 import { AwsCluster } from "./cluster";
 import { awsTunnel } from "./tunnel";
-import { AwsPipelineIdentities, CLUSTER_OWNER_TAG } from "./identities";
+import { AwsPipelineIdentities } from "./identities";
+import { CLUSTER_OWNER_TAG } from "./tags";
 import { AwsClusterCredentials } from "./credentials";
 import { Route53Records } from "./dns";
 import { awsLogin } from "./login";
@@ -55,7 +56,11 @@ export class AwsTarget implements CloudTarget {
     const { accountId } = this.settings;
     if (!accountId) throw new Error("the identity stack needs cloud.aws.accountId; the configuration check requires it with OIDC credentials");
     new AwsPipelineIdentities(scope, "pipeline-identities", { config: this.config, settings: { ...this.settings, accountId }, trust });
-    new AwsClusterCredentials(scope, "cluster-credentials", { config: this.config, account: { accountId, region: this.settings.region } });
+    new AwsClusterCredentials(scope, "cluster-credentials", {
+      config: this.config,
+      account: { accountId, region: this.settings.region },
+      existingVpcId: this.settings.vpc.existing?.vpcId,
+    });
   }
 
   defineCluster(scope: Construct, env: EnvironmentConfig): void {
