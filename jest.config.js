@@ -10,6 +10,10 @@ module.exports = {
   },
   transformIgnorePatterns: ["/node_modules/(?!(@kubernetes-models|kubernetes-models|is-cidr|cidr-regex)/)"],
   resolver: "<rootDir>/jest.resolver.js",
+  // Tests write their scratch files below .test-tmp/ (test-dirs.ts), removed when the run ends.
+  globalSetup: "<rootDir>/__tests__/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/global-teardown.js",
+  modulePathIgnorePatterns: ["<rootDir>/.test-tmp/"],
   // Synthesizing stacks is CPU-bound; two workers match the two cores of a CI runner.
   maxWorkers: 2,
 };

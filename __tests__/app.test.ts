@@ -3,17 +3,17 @@
  * wiring is checked on the real cdktf.out output, where cdktf has resolved every reference.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
 import { exampleText, APP_NODE_ARGS } from "./helpers";
+import { envWithoutConfig, testDir } from "./test-dirs";
 
 function runApp(env: Record<string, string> = {}) {
-  const outdir = path.join(mkdtempSync(path.join(tmpdir(), "kkp-synth-")), "cdktf.out");
+  const outdir = path.join(testDir("kkp-synth-"), "cdktf.out");
   const result = spawnSync(process.execPath, [...APP_NODE_ARGS], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, KKP_CONFIG: "", ...env },
+    env: { ...envWithoutConfig(), CDKTF_OUTDIR: outdir, ...env },
     encoding: "utf8",
   });
   const read = (file: string) => JSON.parse(readFileSync(path.join(outdir, file), "utf8"));
@@ -21,7 +21,7 @@ function runApp(env: Record<string, string> = {}) {
 }
 
 function writeConfig(text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "kkp-config-")), "kkp.yaml");
+  const file = path.join(testDir("kkp-config-"), "kkp.yaml");
   writeFileSync(file, text);
   return file;
 }
@@ -102,7 +102,7 @@ describe("synthesizing a bad configuration", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
       [
-        `${file}: invalid configuration`,
+        `${path.relative(PROJECT_ROOT, file)}: invalid configuration`,
         `  - dns.zonee (line ${lineOf("  zone: example.com") + 1}): unknown setting; did you mean 'zone'?`,
         `  - controlPlane.count (line ${lineOf("count: 3") + 1}): must be odd to keep etcd quorum (got 2); use 1, 3 or 5`,
         "",

@@ -3,10 +3,10 @@
  * (the real one needs cloud credentials). The stand-in plays an S3 backend whose bucket exists or not.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
+import { testDir } from "./test-dirs";
 
 const FAKE_TERRAFORM = `#!/usr/bin/env bash
 # backend in use: local when the override file is present, else the remote bucket
@@ -43,7 +43,7 @@ const STACK = {
 type Mode = "exists" | "missing" | "denied" | "orphaned";
 
 function run(mode: Mode, setup: (stackDir: string) => void = () => {}) {
-  const work = mkdtempSync(path.join(tmpdir(), "kkp-bootstrap-"));
+  const work = testDir("kkp-bootstrap-");
   const bin = path.join(work, "bin");
   const stackDir = path.join(work, "stacks", "state");
   mkdirSync(bin);

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
 import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
 import { GRAFANA_CLIENT_SECRET, KKP_SECRETS, SECRETS } from "../constructs/core/secrets";
 import { CLOUD_KEY_SECRETS, configFrom, dataSources, PRESET_SECRETS, resources, synthAll, APP_NODE_ARGS } from "./helpers";
+import { envWithoutConfig, testDir } from "./test-dirs";
 
 type Edit = Parameters<typeof configFrom>[0];
 const ciOf = (edit?: Edit) => synthAll(configFrom(edit))["ci"];
@@ -161,8 +161,8 @@ describe("secret canary", () => {
         [name.toUpperCase(), MARKER],
       ]),
     );
-    const work = mkdtempSync(path.join(tmpdir(), "kkp-canary-"));
-    const env = { ...process.env, ...secretEnv, KKP_CONFIG: "", CDKTF_OUTDIR: path.join(work, "cdktf.out") };
+    const work = testDir("kkp-canary-");
+    const env = { ...envWithoutConfig(), ...secretEnv, CDKTF_OUTDIR: path.join(work, "cdktf.out") };
     const synth = spawnSync(process.execPath, [...APP_NODE_ARGS], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
     const render = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", "--out", path.join(work, "rendered")], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
     expect([synth.status, render.status]).toEqual([0, 0]);

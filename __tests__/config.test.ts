@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { configJsonSchema } from "../config/json-schema";
 import { readmeSections, withSections } from "../config/readme-sections";
 import { configPath, ConfigError, EXAMPLE_CONFIG, loadConfigFile, parseConfig, PROJECT_ROOT } from "../config/load";
 import { bitbucketExampleText, configErrorFor, configFrom, exampleText, gitlabExampleText } from "./helpers";
+import { envWithoutConfig, testDir } from "./test-dirs";
 
 describe("configuration defaults", () => {
   test("the embedded example resolves with documented defaults", () => {
@@ -263,7 +265,7 @@ describe("bad configuration", () => {
 
 describe("configuration file lookup", () => {
   test("KKP_CONFIG wins, then kkp.yaml at the root, then the embedded example", () => {
-    const root = mkdtempSync(path.join(tmpdir(), "kkp-root-"));
+    const root = testDir("kkp-root-");
     expect(configPath({ KKP_CONFIG: "examples/x.yaml" }, root)).toBe(path.resolve("examples/x.yaml"));
     expect(configPath({}, root)).toBe(EXAMPLE_CONFIG);
     writeFileSync(path.join(root, "kkp.yaml"), exampleText);
@@ -272,6 +274,67 @@ describe("configuration file lookup", () => {
 
   test("fails clearly when KKP_CONFIG points at no file", () => {
     expect(() => loadConfigFile("/nonexistent/kkp.yaml")).toThrow("cannot read the configuration (file not found); set KKP_CONFIG to an existing file");
+  });
+
+  test("an empty KKP_CONFIG is a mistake, not a request for the example", () => {
+    expect(() => configPath({ KKP_CONFIG: "" }, testDir("kkp-root-"))).toThrow("KKP_CONFIG: invalid configuration\n  - is set but empty; unset it to use kkp.yaml at the repository root");
+    expect(() => configPath({ KKP_CONFIG: "  " }, testDir("kkp-root-"))).toThrow("is set but empty");
+  });
+
+  test("a kkp.yml beside no kkp.yaml is reported with the rename, instead of losing to the example", () => {
+    const root = testDir("kkp-root-");
+    writeFileSync(path.join(root, "kkp.yml"), exampleText);
+    expect(() => configPath({}, root)).toThrow("the configuration must be named kkp.yaml; rename it (git mv kkp.yml kkp.yaml), or set KKP_CONFIG=kkp.yml");
+    writeFileSync(path.join(root, "kkp.yaml"), exampleText);
+    expect(configPath({}, root)).toBe(path.join(root, "kkp.yaml"));
+  });
+
+  test("a file outside the repository, which the pipeline could not read, is refused with the fix", () => {
+    const outside = path.join(mkdtempSync(path.join(tmpdir(), "kkp-outside-")), "kkp.yaml");
+    writeFileSync(outside, exampleText);
+    try {
+      expect(() => loadConfigFile(outside)).toThrow("is outside the repository");
+      expect(() => loadConfigFile(outside)).toThrow("move the file into it, commit it and point KKP_CONFIG at it there");
+    } finally {
+      rmSync(path.dirname(outside), { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run check", () => {
+  const check = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+
+  test("says which file it read, and that it is the embedded example when it is", () => {
+    const run = check(envWithoutConfig());
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe("configuration config/kkp.example.yaml (the embedded example: no kkp.yaml at the repository root and no KKP_CONFIG): valid, kkp: aws and github, environments prod\n");
+    const gcp = check({ ...envWithoutConfig(), KKP_CONFIG: "examples/gcp-github.yaml" });
+    expect(gcp.stderr).toBe("configuration examples/gcp-github.yaml: valid, kkp: gcp and github, environments prod\n");
+  });
+
+  test("refuses to deploy or bootstrap the embedded example, naming the fix; exit 1, nothing else printed", () => {
+    const run = check(envWithoutConfig(), "--for", "deploy");
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("config/kkp.example.yaml: invalid configuration\n  - is the embedded example, which only synthesizes");
+    expect(run.stderr).toContain("cp config/kkp.example.yaml kkp.yaml");
+    expect(check({ ...envWithoutConfig(), KKP_CONFIG: "examples/gcp-github.yaml" }, "--for", "deploy").status).toBe(0);
+  });
+
+  test("prints each mistake once, no stack trace, exit 1", () => {
+    const dir = testDir("kkp-check-");
+    const file = path.join(dir, "kkp.yaml");
+    writeFileSync(file, exampleText.replace("count: 3", "count: 2"));
+    const run = check({ ...envWithoutConfig(), KKP_CONFIG: file });
+    expect(run.status).toBe(1);
+    expect(run.stderr.match(/must be odd to keep etcd quorum/g)).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/\bat \S+\.ts:\d+/);
+  });
+
+  test("--help prints the usage; an unknown argument is refused", () => {
+    expect(check(envWithoutConfig(), "--help")).toMatchObject({ status: 0, stdout: "usage: npm run check [-- --for deploy]\n" });
+    expect(check(envWithoutConfig(), "--frobnicate").status).toBe(2);
   });
 });
 

@@ -3,8 +3,7 @@
  * ops follows main, apps and apps-prod are deployed by their deploy tags behind the promotion check.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
@@ -22,6 +21,7 @@ import { deploymentEvent, environmentVerdict, smokeChecks } from "../constructs/
 import { repositoryFiles } from "../config/repository-files";
 import { configFrom, resources, synthAll } from "./helpers";
 import { actionlint, jobsRun } from "./workflow-sim";
+import { testDir } from "./test-dirs";
 
 const CONFIG_FILE = "examples/multi-env.yaml";
 const config = configFrom(undefined, readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8"));
@@ -329,7 +329,7 @@ describe("scripts/promotion.ts check-tag against a stand-in GitHub API", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
-    const outputs = path.join(mkdtempSync(path.join(tmpdir(), "kkp-gh-")), "output");
+    const outputs = path.join(testDir("kkp-gh-"), "output");
     writeFileSync(outputs, "");
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/promotion.ts", "check-tag", "apps"], {
       cwd: PROJECT_ROOT,

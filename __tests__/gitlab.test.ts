@@ -4,8 +4,7 @@
  * files), state in GitLab's managed Terraform backend, and the GitLab stack.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
@@ -15,6 +14,7 @@ import { GITLAB_CI_PATH } from "../constructs/ci/gitlab/gitlab-ci";
 import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
 import { repositoryFiles } from "../config/repository-files";
 import { configErrorFor, configFrom, resources, synthAll } from "./helpers";
+import { testDir } from "./test-dirs";
 
 const CONFIG_FILE = "examples/aws-gitlab.yaml";
 const exampleText = readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8");
@@ -30,7 +30,7 @@ const GITLAB_CI_LOCAL = path.join(PROJECT_ROOT, "node_modules", ".bin", "gitlab-
  * push and the push changed `changed` (gitlab-ci-local evaluates `rules:changes` against origin/main).
  */
 function gitlabJobs(text: string, source: "merge_request_event" | "push", changed: string[] = []) {
-  const repo = mkdtempSync(path.join(tmpdir(), "kkp-gitlab-"));
+  const repo = testDir("kkp-gitlab-");
   const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" });
   git("init", "-q", "-b", "main");
   writeFileSync(path.join(repo, GITLAB_CI_PATH), text);

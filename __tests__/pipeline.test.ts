@@ -3,8 +3,7 @@
  * which order, for a pull request, a push to main, and a push that touches nothing the pipeline cares about.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
@@ -15,6 +14,7 @@ import { installationOf } from "../config/installation";
 import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
 import { configFrom, gcpExampleText } from "./helpers";
 import { actionlint, jobsRun } from "./workflow-sim";
+import { envWithoutConfig, testDir } from "./test-dirs";
 
 type Edit = Parameters<typeof configFrom>[0];
 const workflowText = (edit?: Edit, text?: string) =>
@@ -357,10 +357,10 @@ describe("safe re-runs", () => {
 
 describe("npm run render", () => {
   const render = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, KKP_CONFIG: "" } });
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: envWithoutConfig() });
 
   test("writes the workflow byte for byte as the CI stack commits it, and --check finds it current", () => {
-    const out = mkdtempSync(path.join(tmpdir(), "kkp-render-"));
+    const out = testDir("kkp-render-");
     expect(render("--out", out).status).toBe(0);
     const expected = repositoryFiles(installationOf({ config: configFrom(), configFile: "config/kkp.example.yaml" })).get(WORKFLOW_PATH);
     expect(readFileSync(path.join(out, WORKFLOW_PATH), "utf8")).toBe(expected);
@@ -368,7 +368,7 @@ describe("npm run render", () => {
   });
 
   test("--check fails with how to regenerate when a committed file was edited", () => {
-    const out = mkdtempSync(path.join(tmpdir(), "kkp-render-"));
+    const out = testDir("kkp-render-");
     render("--out", out);
     writeFileSync(path.join(out, WORKFLOW_PATH), "# edited by hand\n");
     const check = render("--check", "--out", out);

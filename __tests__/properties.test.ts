@@ -4,12 +4,12 @@
  */
 import fc from "fast-check";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ConfigError, parseConfig, PROJECT_ROOT } from "../config/load";
 import { invalidConfig, leaves, objects, pathText, setAt, validConfig } from "./arbitraries";
+import { envWithoutConfig, testDir } from "./test-dirs";
 
 function rejection(data: unknown): ConfigError {
   try {
@@ -32,7 +32,7 @@ interface BatchReport {
 
 function runProcess(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, KKP_CONFIG: "", ...env } });
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: PROJECT_ROOT, env: { ...envWithoutConfig(), ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -139,7 +139,7 @@ describe("generated invalid configurations, run through the real app", () => {
     const mistakes = fc.sample(invalidConfig, { numRuns: Number(process.env.PROPERTY_APP_RUNS ?? 16) });
     const runs = await inParallel(
       mistakes.map((mistake) => async () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "kkp-invalid-"));
+        const dir = testDir("kkp-invalid-");
         const file = path.join(dir, "kkp.yaml");
         writeFileSync(file, stringify(mistake.data));
         const run = await runProcess(["main.ts"], { KKP_CONFIG: file, CDKTF_OUTDIR: path.join(dir, "cdktf.out") });
@@ -161,7 +161,7 @@ describe("generated invalid configurations, run through the real app", () => {
         setting: run.setting,
         status: 1,
         stdout: "",
-        header: `${run.file}: invalid configuration`,
+        header: `${path.relative(PROJECT_ROOT, run.file)}: invalid configuration`,
         namesSetting: true,
         stackTrace: false,
         wroteOutput: false,

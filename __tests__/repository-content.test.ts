@@ -3,8 +3,7 @@
  * input per environment and the Flux tree per environment, for the AWS and the GCP example.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
@@ -23,6 +22,7 @@ import type { Job } from "../constructs/core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, KKP_SECRETS } from "../constructs/core/secrets";
 import { repositoryFiles } from "../config/repository-files";
 import { configFrom, gcpExampleText, PRESET_SECRETS } from "./helpers";
+import { testDir } from "./test-dirs";
 
 /** Flux's CRD schemas, one validator per apiVersion and kind the tree may use. */
 const FLUX_MODELS: Record<string, { new (data: any): { validate(): void } }> = {
@@ -52,7 +52,7 @@ const jobOf = (config: KkpConfig, id: string): Job => pipelineOf(installationOf(
 const stepOf = (job: Job, name: string) => job.steps.find((step) => step.name === name)!;
 
 function writeTree(files: ReadonlyMap<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "kkp-content-"));
+  const dir = testDir("kkp-content-");
   for (const [file, content] of files) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);
@@ -313,7 +313,7 @@ describe("filling placeholders (scripts/fill-secrets.ts)", () => {
     spawnSync(process.execPath, ["--import", "tsx", "scripts/fill-secrets.ts", input, output], { cwd: PROJECT_ROOT, encoding: "utf8", env: { PATH: process.env.PATH!, ...env } });
 
   test("as a command: writes the filled file for its owner only, or exits 1 with the message and writes nothing", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "kkp-fill-"));
+    const dir = testDir("kkp-fill-");
     const input = path.join(dir, "values.yaml");
     writeFileSync(input, values);
     const ok = run(secretEnv, input, path.join(dir, "filled.yaml"));
@@ -331,7 +331,7 @@ describe("filling placeholders (scripts/fill-secrets.ts)", () => {
 
 describe("npm run render -- --out <dir> on the GCP example", () => {
   test("writes the KubeOne, KKP and Flux files, exactly as the CI stack commits them", () => {
-    const out = mkdtempSync(path.join(tmpdir(), "kkp-render-gcp-"));
+    const out = testDir("kkp-render-gcp-");
     const render = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", "--out", out], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",

@@ -4,8 +4,7 @@
  * rendered pipelines open the tunnel before anything reaches the cluster and close it at the end.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { installationOf, pipelinesOf } from "../config/installation";
@@ -21,6 +20,7 @@ import { BASTION_OUTPUT, REPOSITORY_PATHS } from "../constructs/core/names";
 import { CLOSE_CLUSTER_TUNNEL, openClusterTunnel } from "../constructs/pipeline/shell";
 import type { BastionTunnel } from "../constructs/pipeline/targets";
 import { configFrom, gcpExampleText } from "./helpers";
+import { testDir } from "./test-dirs";
 
 /**
  * A stand-in command: records its arguments, and for the listed argument patterns listens on a port until killed;
@@ -43,7 +43,7 @@ function freePorts(): { tunnel: number; proxy: number } {
 }
 
 function runTunnel(tunnel: BastionTunnel, bastion: Record<string, string>, clis: string[], failFirst = false) {
-  const work = mkdtempSync(path.join(tmpdir(), "kkp-tunnel-"));
+  const work = testDir("kkp-tunnel-");
   const bin = path.join(work, "bin");
   mkdirSync(bin);
   const ports = freePorts();
@@ -160,7 +160,7 @@ test("the job's kubeconfig reaches the API through kubeone proxy; the Seed's Sec
   const pipeline = pipelinesOf(installationOf({ config, configFile: "kkp.yaml" }))[0];
   const kkpDeploy = pipeline.jobs.find((job) => job.id === "kkp-deploy")!;
   const fetch = kkpDeploy.steps.find((s) => s.name === "Fetch the kubeconfig")!.run;
-  const work = mkdtempSync(path.join(tmpdir(), "kkp-kubeconfig-"));
+  const work = testDir("kkp-kubeconfig-");
   const bin = path.join(work, "bin");
   mkdirSync(bin);
   const kubeconfig = ["apiVersion: v1", "kind: Config", "clusters:", "- name: kkp-prod", "  cluster:", "    server: https://api.example:6443", "contexts:", "- name: admin", "  context: {cluster: kkp-prod, user: admin}", "current-context: admin", "users:", "- name: admin", "  user: {token: x}", ""].join("\n");

@@ -4,8 +4,7 @@
  * through the check, the guard and the renderers.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/load";
@@ -18,6 +17,7 @@ import { regionZones } from "../constructs/clouds/gcp/zones";
 import { REPOSITORY_PATHS } from "../constructs/core/names";
 import { cutoverFlags } from "../scripts/upgrade-guard";
 import { configErrorFor, configFrom, gcpExampleText, APP_NODE_ARGS } from "./helpers";
+import { testDir } from "./test-dirs";
 
 describe("the compatibility table", () => {
   test("every row names its upstream source and a range that reads oldest to newest", () => {
@@ -55,7 +55,7 @@ describe("the compatibility table", () => {
   });
 
   test("synthesis refuses an inconsistent set with exit code 1 and writes nothing", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "kkp-versions-"));
+    const dir = testDir("kkp-versions-");
     const file = path.join(dir, "kkp.yaml");
     const outdir = path.join(dir, "cdktf.out");
     const text = readFileSync(path.join(PROJECT_ROOT, "config/kkp.example.yaml"), "utf8");
@@ -87,7 +87,7 @@ describe("the upgrade verdict", () => {
 
 /** A stand-in kubectl: answers from files in its directory, keyed by what is asked. */
 function standInKubectl(answers: { version?: string; versionError?: string; kkp?: string; kkpError?: string; nginx?: boolean; gateway?: string }): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "kkp-kubectl-"));
+  const dir = testDir("kkp-kubectl-");
   const script = [
     "#!/usr/bin/env bash",
     'echo "$* proxy=${HTTPS_PROXY:-}" >> "$(dirname "$0")/calls"',
@@ -105,7 +105,7 @@ function standInKubectl(answers: { version?: string; versionError?: string; kkp?
 }
 
 function guard(args: string[], kubectl: string, extraEnv: Record<string, string> = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), "kkp-guard-"));
+  const dir = testDir("kkp-guard-");
   const tfjson = path.join(dir, "tf.json");
   writeFileSync(tfjson, JSON.stringify({ kubeone_api: { value: { endpoint: "kkp-prod-api.example.com" } } }));
   const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/upgrade-guard.ts", ...args.map((a) => (a === "TFJSON" ? tfjson : a))], {

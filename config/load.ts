@@ -28,11 +28,30 @@ export class ConfigError extends Error {
   }
 }
 
-/** `KKP_CONFIG`, else `kkp.yaml` at the repository root, else the embedded example. */
+/**
+ * `KKP_CONFIG`, else `kkp.yaml` at the repository root, else the embedded example. What would surprise is refused:
+ * an empty `KKP_CONFIG` (a typo in a script, not a choice), and a `kkp.yml` that would silently lose to the example.
+ */
 export function configPath(env: NodeJS.ProcessEnv = process.env, root: string = PROJECT_ROOT): string {
-  if (env.KKP_CONFIG) return path.resolve(env.KKP_CONFIG);
+  if (env.KKP_CONFIG !== undefined) {
+    if (env.KKP_CONFIG.trim() === "") {
+      throw new ConfigError("KKP_CONFIG", ["is set but empty; unset it to use kkp.yaml at the repository root, or set it to your configuration file"]);
+    }
+    return path.resolve(env.KKP_CONFIG);
+  }
   const local = path.join(root, "kkp.yaml");
-  return existsSync(local) ? local : EXAMPLE_CONFIG;
+  if (existsSync(local)) return local;
+  for (const name of ["kkp.yml", "kkp.json", "kkp.YAML"]) {
+    if (existsSync(path.join(root, name))) {
+      throw new ConfigError(name, [`the configuration must be named kkp.yaml; rename it (git mv ${name} kkp.yaml), or set KKP_CONFIG=${name}`]);
+    }
+  }
+  return EXAMPLE_CONFIG;
+}
+
+/** Whether `file` is the embedded example, which only `synth` and the tests may use. */
+export function isEmbeddedExample(file: string): boolean {
+  return path.resolve(file) === EXAMPLE_CONFIG;
 }
 
 export interface LoadedConfig {
@@ -53,7 +72,13 @@ export function loadConfigFile(file: string = configPath(), registry: Registry =
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
     throw new ConfigError(source, [`cannot read the configuration (${reason}); set KKP_CONFIG to an existing file`]);
   }
-  return { config: parseConfig(text, source, registry), source, configFile: path.relative(PROJECT_ROOT, path.resolve(file)) };
+  const configFile = path.relative(PROJECT_ROOT, path.resolve(file));
+  if (configFile.startsWith("..") || path.isAbsolute(configFile)) {
+    throw new ConfigError(source, [
+      `is outside the repository (${PROJECT_ROOT}): the pipeline reads the configuration from the repository's checkout, so move the file into it, commit it and point KKP_CONFIG at it there`,
+    ]);
+  }
+  return { config: parseConfig(text, source, registry), source, configFile };
 }
 
 /** Parses and validates configuration text; `source` names it in messages. */

@@ -6,14 +6,16 @@
  *   BENCH_RUNS=5 npm run bench      runs per measurement (npm test: at most 3)
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { EXAMPLE_CONFIG, PROJECT_ROOT } from "../config/load";
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
-const work = mkdtempSync(path.join(os.tmpdir(), "kkp-bench-"));
+// Inside the repository (ignored by git): the app refuses configuration files the pipeline could not read.
+mkdirSync(path.join(PROJECT_ROOT, ".test-tmp"), { recursive: true });
+const work = mkdtempSync(path.join(PROJECT_ROOT, ".test-tmp", "bench-"));
 const GNU_TIME = "/usr/bin/time";
 
 interface Run {

@@ -12,7 +12,18 @@ import { ConfigError, loadConfigFile, PROJECT_ROOT } from "../config/load";
 import { installationOf } from "../config/installation";
 import { repositoryFiles } from "../config/repository-files";
 
+const USAGE = "usage: npm run render [-- --out <dir>] [-- --check]";
+
 function main(args: string[]): number {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const unknown = args.filter((arg, i) => arg !== "--check" && arg !== "--out" && args[i - 1] !== "--out");
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown argument ${unknown[0]}\n${USAGE}\n`);
+    return 2;
+  }
   const check = args.includes("--check");
   const outIndex = args.indexOf("--out");
   const out = outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? "") : PROJECT_ROOT;
