@@ -248,6 +248,27 @@ describe("bad configuration", () => {
     );
   });
 
+  test("a structural mistake in one section does not hide a check of another", () => {
+    const problems = (edit: (c: any) => void) => {
+      try {
+        configFrom(edit);
+      } catch (e) {
+        return (e as ConfigError).problems.map((p) => p.split(" ")[0]);
+      }
+      return [];
+    };
+    // Zod skips refinements after any issue; each check here waits only for the sections it reads.
+    expect(
+      problems((c) => {
+        c.dns.ttlSeconds = "five";
+        c.controlPlane.count = 2;
+        c.access.sshCidrs = ["0.0.0.0/0"];
+      }),
+    ).toEqual(["dns.ttlSeconds", "controlPlane.count", "access.sshCidrs[0]"]);
+    // A check whose own section is broken stays quiet rather than guessing.
+    expect(problems((c) => (c.controlPlane.count = "two"))).toEqual(["controlPlane.count"]);
+  });
+
   test("reports every problem at once", () => {
     let error: unknown;
     try {

@@ -27,37 +27,64 @@ export function configSchemaFor(registry: Registry) {
     .describe("The CI system that runs the delivery pipeline.");
   const promoting = ciSystems.filter((name) => registry.ciSystems[name].supportsPromotion);
   const { name, ...rest } = settingsShape;
-  return z
-    .strictObject({ name, cloud, ci, ...rest })
-    .superRefine((parsed, ctx) => {
-      const config = parsed as unknown as ParsedConfig;
-      checkMachinesAndAccess(config, ctx);
-      for (const issue of cloudModule(registry, config.cloud).check(config.cloud, config)) {
-        ctx.addIssue({ code: "custom", path: issue.root ? [...issue.path] : ["cloud", ...issue.path], message: issue.message });
-      }
-      const hosted = ciModule(registry, config.ci).hostedRunner(config.pipeline.runner);
-      if (!config.bastion.enabled && hosted !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["bastion", "enabled"],
-          message: `is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; ${hosted}: run the jobs on self-hosted runners there, or enable the bastion, which the pipeline reaches through the cloud's tunnel`,
-        });
-      }
-      for (const issue of ciModule(registry, config.ci).check?.(config.ci, config) ?? []) {
-        ctx.addIssue({ code: "custom", path: ["ci", ...issue.path], message: issue.message });
-      }
-      if (!ciModule(registry, config.ci).supportsPromotion && config.environments.length > 1) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["environments"],
-          message: `lists ${config.environments.length} environments, but promotion across environments is built for ci.provider ${promoting.join(", ")} only; with ${config.ci.provider}, deploy one environment per configuration`,
-        });
-      }
-      checkEnvironmentsAndComponents(config, ctx);
-      const tools = config.pipeline.tools;
-      const versions = { ...tools, kubernetes: config.kubernetes.version, kubectl: kubectlVersion(tools, config.kubernetes.version) };
-      for (const issue of checkCompatibility(versions)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-    })
+  type Check = (config: ParsedConfig, ctx: z.RefinementCtx) => void;
+  // Each check reads a few sections, and runs whenever those parsed cleanly, so that a mistake elsewhere (a typo in
+  // dns:, say) does not hide it: zod's default is to skip refinements after any issue.
+  const checks: ReadonlyArray<readonly [readonly string[], Check]> = [
+    [["controlPlane", "access"], (config, ctx) => checkMachinesAndAccess(config, ctx)],
+    [
+      ["cloud", "pipeline", "access", "bastion"],
+      (config, ctx) => {
+        for (const issue of cloudModule(registry, config.cloud).check(config.cloud, config)) {
+          ctx.addIssue({ code: "custom", path: issue.root ? [...issue.path] : ["cloud", ...issue.path], message: issue.message });
+        }
+      },
+    ],
+    [
+      ["ci", "pipeline", "bastion"],
+      (config, ctx) => {
+        const hosted = ciModule(registry, config.ci).hostedRunner(config.pipeline.runner);
+        if (!config.bastion.enabled && hosted !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["bastion", "enabled"],
+            message: `is false, so the jobs SSH to the nodes directly, which only runners inside the cluster's network can; ${hosted}: run the jobs on self-hosted runners there, or enable the bastion, which the pipeline reaches through the cloud's tunnel`,
+          });
+        }
+        for (const issue of ciModule(registry, config.ci).check?.(config.ci, config) ?? []) {
+          ctx.addIssue({ code: "custom", path: ["ci", ...issue.path], message: issue.message });
+        }
+      },
+    ],
+    [
+      ["ci", "environments"],
+      (config, ctx) => {
+        if (!ciModule(registry, config.ci).supportsPromotion && config.environments.length > 1) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["environments"],
+            message: `lists ${config.environments.length} environments, but promotion across environments is built for ci.provider ${promoting.join(", ")} only; with ${config.ci.provider}, deploy one environment per configuration`,
+          });
+        }
+      },
+    ],
+    [["environments", "workers", "kkp", "dns"], (config, ctx) => checkEnvironmentsAndComponents(config, ctx)],
+    [
+      ["pipeline", "kubernetes"],
+      (config, ctx) => {
+        const tools = config.pipeline.tools;
+        const versions = { ...tools, kubernetes: config.kubernetes.version, kubectl: kubectlVersion(tools, config.kubernetes.version) };
+        for (const issue of checkCompatibility(versions)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+      },
+    ],
+  ];
+  let schema: z.ZodType = z.strictObject({ name, cloud, ci, ...rest });
+  for (const [reads, check] of checks) {
+    schema = schema.superRefine((parsed, ctx) => check(parsed as unknown as ParsedConfig, ctx), {
+      when: (payload) => !payload.issues.some((issue) => reads.includes(String(issue.path?.[0]))),
+    });
+  }
+  return schema
     .describe("Configuration of a KKP installation managed by kkp-gitops.");
 }
 
