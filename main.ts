@@ -1,16 +1,13 @@
 /** Wiring only: load the configuration, define the stacks, synthesize. */
 import { installationOf } from "./config/installation";
-import { ConfigError, loadConfigFile } from "./config/load";
+import { loadConfigFile, runReportingConfigErrors } from "./config/load";
 import { App } from "./constructs/core/cdktf";
 import { defineStacks } from "./stacks/kkp-app";
 
-try {
+runReportingConfigErrors(() => {
   const installation = installationOf(loadConfigFile());
   const app = new App();
   defineStacks(app, installation);
   app.synth();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
-}
+  return 0;
+});

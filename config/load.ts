@@ -29,6 +29,20 @@ export class ConfigError extends Error {
 }
 
 /**
+ * Runs a command's `main` and sets the exit code it returns; a ConfigError becomes its message and exit 1, never a
+ * stack trace. Anything else is a bug and is thrown.
+ */
+export function runReportingConfigErrors(main: () => number): void {
+  try {
+    process.exitCode = main();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/**
  * `KKP_CONFIG`, else `kkp.yaml` at the repository root, else the embedded example. What would surprise is refused:
  * an empty `KKP_CONFIG` (a typo in a script, not a choice), and a `kkp.yml` that would silently lose to the example.
  */

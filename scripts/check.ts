@@ -7,7 +7,7 @@
  * The npm scripts that wrap cdktf (synth, diff, deploy, state:bootstrap) run it first, so a mistake is reported
  * here, once, instead of twice inside the cdktf CLI's own output.
  */
-import { ConfigError, configPath, EXAMPLE_CONFIG, isEmbeddedExample, loadConfigFile, PROJECT_ROOT } from "../config/load";
+import { ConfigError, configPath, EXAMPLE_CONFIG, isEmbeddedExample, loadConfigFile, PROJECT_ROOT, runReportingConfigErrors } from "../config/load";
 import * as path from "node:path";
 
 const USAGE = "usage: npm run check [-- --for deploy]";
@@ -39,10 +39,4 @@ function main(args: string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
-}
+runReportingConfigErrors(() => main(process.argv.slice(2)));

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, loadConfigFile, PROJECT_ROOT } from "../config/load";
+import { loadConfigFile, PROJECT_ROOT, runReportingConfigErrors } from "../config/load";
 import { installationOf } from "../config/installation";
 import { repositoryFiles } from "../config/repository-files";
 
@@ -54,10 +54,4 @@ function main(args: string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
-}
+runReportingConfigErrors(() => main(process.argv.slice(2)));

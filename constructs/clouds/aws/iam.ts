@@ -44,9 +44,15 @@ const DRIVER_SNAPSHOT_TAGS = ["ebs.csi.aws.com/cluster", "CSIVolumeSnapshotName"
  */
 function volumeStatements(partition: string): PolicyStatement[] {
   const arn = (kind: string) => `arn:${partition}:ec2:*:*:${kind}/*`;
-  const tagged = (key: "aws:RequestTag" | "ec2:ResourceTag", tags: readonly string[]) =>
-    // One statement per tag, as upstream has it: any one of them marks the driver's resource.
-    tags.map((tag) => ({ StringLike: { [`${key}/${tag}`]: tag === "ebs.csi.aws.com/cluster" ? "true" : "*" } }));
+  // One statement per tag, as upstream has it: any one of them marks the driver's resource.
+  const tagged = (sid: string, Action: string | readonly string[], kind: string, key: "aws:RequestTag" | "ec2:ResourceTag", tags: readonly string[]) =>
+    tags.map((tag, i): PolicyStatement => ({
+      Sid: `${sid}${i + 1}`,
+      Effect: "Allow",
+      Action,
+      Resource: arn(kind),
+      Condition: { StringLike: { [`${key}/${tag}`]: tag === "ebs.csi.aws.com/cluster" ? "true" : "*" } },
+    }));
   return [
     { Sid: "VolumesChangeAndSnapshot", Effect: "Allow", Action: ["ec2:CreateSnapshot", "ec2:ModifyVolume"], Resource: arn("volume") },
     { Sid: "VolumesAttach", Effect: "Allow", Action: ["ec2:AttachVolume", "ec2:DetachVolume"], Resource: [arn("volume"), arn("instance")] },
@@ -61,34 +67,10 @@ function volumeStatements(partition: string): PolicyStatement[] {
     { Sid: "VolumesUntag", Effect: "Allow", Action: "ec2:DeleteTags", Resource: [arn("volume"), arn("snapshot")] },
     // A clone's source volume, whatever its tags (the new volume is covered by the tagged statements below).
     { Sid: "VolumesCopySource", Effect: "Allow", Action: "ec2:CopyVolumes", Resource: `arn:${partition}:ec2:*:*:volume/vol-*` },
-    ...tagged("aws:RequestTag", DRIVER_VOLUME_TAGS.slice(0, 2)).map((Condition, i): PolicyStatement => ({
-      Sid: `VolumesCreateTagged${i + 1}`,
-      Effect: "Allow",
-      Action: ["ec2:CreateVolume", "ec2:CopyVolumes"],
-      Resource: arn("volume"),
-      Condition,
-    })),
-    ...tagged("ec2:ResourceTag", DRIVER_VOLUME_TAGS).map((Condition, i): PolicyStatement => ({
-      Sid: `VolumesDeleteTagged${i + 1}`,
-      Effect: "Allow",
-      Action: "ec2:DeleteVolume",
-      Resource: arn("volume"),
-      Condition,
-    })),
-    ...tagged("aws:RequestTag", DRIVER_SNAPSHOT_TAGS).map((Condition, i): PolicyStatement => ({
-      Sid: `SnapshotsCreateTagged${i + 1}`,
-      Effect: "Allow",
-      Action: "ec2:CreateSnapshot",
-      Resource: arn("snapshot"),
-      Condition,
-    })),
-    ...tagged("ec2:ResourceTag", DRIVER_SNAPSHOT_TAGS).map((Condition, i): PolicyStatement => ({
-      Sid: `SnapshotsDeleteTagged${i + 1}`,
-      Effect: "Allow",
-      Action: ["ec2:DeleteSnapshot", "ec2:LockSnapshot"],
-      Resource: arn("snapshot"),
-      Condition,
-    })),
+    ...tagged("VolumesCreateTagged", ["ec2:CreateVolume", "ec2:CopyVolumes"], "volume", "aws:RequestTag", DRIVER_VOLUME_TAGS.slice(0, 2)),
+    ...tagged("VolumesDeleteTagged", "ec2:DeleteVolume", "volume", "ec2:ResourceTag", DRIVER_VOLUME_TAGS),
+    ...tagged("SnapshotsCreateTagged", "ec2:CreateSnapshot", "snapshot", "aws:RequestTag", DRIVER_SNAPSHOT_TAGS),
+    ...tagged("SnapshotsDeleteTagged", ["ec2:DeleteSnapshot", "ec2:LockSnapshot"], "snapshot", "ec2:ResourceTag", DRIVER_SNAPSHOT_TAGS),
   ];
 }
 
