@@ -13,7 +13,7 @@ import { installationOf, pipelineOf } from "../config/installation";
 import { GITLAB_CI_PATH } from "../constructs/ci/gitlab/gitlab-ci";
 import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
 import { repositoryFiles } from "../config/repository-files";
-import { configErrorFor, configFrom, resources, synthAll } from "./helpers";
+import { configErrorFor, configFrom, dataSources, resources, synthAll } from "./helpers";
 import { testDir } from "./test-dirs";
 
 const CONFIG_FILE = "examples/aws-gitlab.yaml";
@@ -283,7 +283,13 @@ describe("the GitLab stack", () => {
   test("a protected environment per infrastructure environment, with the configured approvers", () => {
     const [protectedEnv] = resources(ci, "gitlab_project_protected_environment");
     expect(protectedEnv.deploy_access_levels).toEqual([{ access_level: "maintainer" }]);
-    expect(protectedEnv.approval_rules).toEqual([{ user_id: expect.stringMatching(/data\.gitlab_user\.\S+\.user_id/), required_approvals: 1 }]);
+    expect(protectedEnv.approval_rules).toEqual([
+      { user_id: expect.stringMatching(/data\.gitlab_user\.\S+\.user_id/), required_approvals: 1 },
+      { group_id: expect.stringMatching(/data\.gitlab_group\.\S+\.group_id/), required_approvals: 1 },
+    ]);
+    // Usernames and subgroup paths as GitLab writes them.
+    expect(dataSources(ci, "gitlab_user").map((u) => u.username)).toEqual(["alice"]);
+    expect(dataSources(ci, "gitlab_group").map((g) => g.full_path)).toEqual(["platform-team/admins"]);
     expect(resources(ci, "gitlab_project_environment").map((e) => e.name)).toEqual(["prod"]);
   });
 

@@ -183,7 +183,7 @@ describe("Google Cloud zones", () => {
 
   test("refuses a region missing from the table without zones, and a zone the region does not have", () => {
     expect(configErrorFor((c) => Object.assign(c.cloud.gcp, { region: "mars-north1", zones: undefined }), gcpExampleText)).toContain(
-      "cloud.gcp.zones: is unset and region mars-north1 is not in this tool's zone table; list the region's zones",
+      "cloud.gcp.zones: is unset and region mars-north1 is not in this tool's zone table (recorded 2026-12-01); for a region opened since, list its zones",
     );
     expect(configErrorFor((c) => Object.assign(c.cloud.gcp, { region: "us-east1", zones: ["us-east1-a", "us-east1-b"] }), gcpExampleText)).toContain(
       "cloud.gcp.zones[0]: is us-east1-a, which region us-east1 does not have; its zones are us-east1-b, us-east1-c, us-east1-d",

@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { BUILT_IN, ciModule, cloudModule, type CiSection, type CloudSection, type Registry } from "./registry";
 import { checkCompatibility } from "./settings/compatibility";
-import { checkEnvironmentsAndComponents, checkMachinesAndAccess, kubectlVersion, settingsShape, type ParsedSettings } from "./settings/schema";
+import { parseSshPublicKey } from "./settings/formats";
+import { checkClusterRanges, checkEnvironmentsAndComponents, checkMachinesAndAccess, kubectlVersion, settingsShape, type ParsedSettings } from "./settings/schema";
 
 type Options = readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]];
 
@@ -59,6 +60,11 @@ export function configSchemaFor(registry: Registry) {
     [
       ["ci", "environments"],
       (config, ctx) => {
+        config.environments.forEach((env, index) => {
+          for (const issue of ciModule(registry, config.ci).reviewerIssues(env.reviewers)) {
+            ctx.addIssue({ code: "custom", path: ["environments", index, "reviewers", ...issue.path], message: issue.message });
+          }
+        });
         if (!ciModule(registry, config.ci).supportsPromotion && config.environments.length > 1) {
           ctx.addIssue({
             code: "custom",
@@ -69,6 +75,21 @@ export function configSchemaFor(registry: Registry) {
       },
     ],
     [["environments", "workers", "kkp", "dns"], (config, ctx) => checkEnvironmentsAndComponents(config, ctx)],
+    [
+      ["cloud", "ssh"],
+      (config, ctx) => {
+        const key = parseSshPublicKey(config.ssh.publicKey);
+        const accepted = cloudModule(registry, config.cloud).sshKeyTypes;
+        if (!("error" in key) && !accepted.includes(key.type)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["ssh", "publicKey"],
+            message: `is an ${key.type} key, which cloud.provider ${config.cloud.provider} cannot install on its machines (it takes ${accepted.join(", ")}); use an ssh-ed25519 key (ssh-keygen -t ed25519)`,
+          });
+        }
+      },
+    ],
+    [["cloud", "kubernetes"], (config, ctx) => checkClusterRanges(config, cloudModule(registry, config.cloud).networks(config.cloud), ctx)],
     [
       ["pipeline", "kubernetes"],
       (config, ctx) => {

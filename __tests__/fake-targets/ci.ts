@@ -64,5 +64,6 @@ export const FAKE_CI: CiModule<Section> = {
   repository: (section) => `git.example/${section.fakeci.repository}`,
   // Self-hosted only: any runner may be inside the network.
   hostedRunner: () => undefined,
+  reviewerIssues: () => [],
   target: (_config, section) => new FakeCiTarget(section),
 };

@@ -84,5 +84,7 @@ export const FAKE_CLOUD: CloudModule<Section> = {
   machineDefaults: { controlPlane: "fake-cp", worker: "fake-worker", bastion: "fake-bastion" },
   location: (section) => `fake/${section.fake.region}`,
   check: () => [],
+  sshKeyTypes: ["ssh-ed25519"],
+  networks: () => [],
   target: (config, section) => new FakeCloudTarget(config, section),
 };

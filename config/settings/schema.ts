@@ -4,7 +4,7 @@
  * ci/<system>/schema.ts); config/schema.ts puts the whole file together.
  */
 import { z } from "zod";
-import { dnsName, email, ipv4Cidr, resourceName, sshPublicKey } from "./formats";
+import { cidrsOverlap, dnsName, email, ipv4Cidr, parseCidr, resourceName, sshPublicKey } from "./formats";
 
 /** Installation names and environment names end up in resource names with cloud length limits. */
 export const MAX_NAME_LENGTH = 15;
@@ -22,11 +22,11 @@ const environmentSchema = z.strictObject({
     .describe("KKP domain of this environment. @default kkp.domain for the first environment, <name>.<kkp.domain> for the others"),
   reviewers: z
     .strictObject({
-      users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "must be a user name" })).default([]).describe("User names. @default []"),
-      teams: z.array(z.string().regex(/^[a-z0-9._-]{1,100}$/, { error: "must be a team slug such as platform-admins" })).default([]).describe("Team slugs. @default []"),
+      users: z.array(z.string().min(1)).default([]).describe("User names (GitHub logins, GitLab usernames such as john.doe), checked against the CI system's rules. @default []"),
+      teams: z.array(z.string().min(1)).default([]).describe("GitHub team slugs such as platform-admins, or GitLab group paths such as platform/admins. @default []"),
     })
     .default({ users: [], teams: [] })
-    .describe("Who must approve the apply-and-later jobs of this environment (CI environment protection). @default nobody"),
+    .describe("Who must approve the apply-and-later jobs of this environment (CI environment protection; Bitbucket's deployment permissions are set in its repository settings). @default nobody"),
 });
 
 const VERSION = /^v?\d+\.\d+(\.\d+)?$/;
@@ -54,6 +54,17 @@ export const DEFAULT_KUBERNETES_VERSION = "1.36.4";
 /** kubectl of the cluster's own release, unless pipeline.tools.kubectl names one. */
 export function kubectlVersion(tools: { readonly kubectl?: string }, kubernetesVersion: string): string {
   return tools.kubectl ?? `v${kubernetesVersion}`;
+}
+
+/** KubeOne's own defaults for the pod and service ranges (pkg/apis/kubeone/v1beta2/defaults.go). */
+export const DEFAULT_POD_CIDR = "10.244.0.0/16";
+export const DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
+/** A /20 pod range holds 16 nodes' /24s: the least that leaves room for a master cluster to grow. */
+const MAX_POD_PREFIX = 20;
+
+function inPrefixRange(cidr: string, min: number, max: number): boolean {
+  const prefix = parseCidr(cidr)?.prefix;
+  return prefix === undefined || (prefix >= min && prefix <= max);
 }
 
 /** The default runner: GitHub's hosted Ubuntu runners, which have no fixed addresses inside any network. */
@@ -127,8 +138,18 @@ export const settingsShape = {
           .regex(/^1\.\d{2}\.\d{1,2}$/, { error: `must be a Kubernetes patch release such as ${DEFAULT_KUBERNETES_VERSION} (no leading v)` })
           .default(DEFAULT_KUBERNETES_VERSION)
           .describe(`Kubernetes version KubeOne installs on the KKP master cluster. @default ${DEFAULT_KUBERNETES_VERSION}`),
+        podCidr: ipv4Cidr
+          .refine((value) => inPrefixRange(value, 8, MAX_POD_PREFIX), {
+            error: `must have a prefix between /8 and /${MAX_POD_PREFIX}: each node takes a /24 of it, so a smaller range leaves room for too few nodes`,
+          })
+          .default(DEFAULT_POD_CIDR)
+          .describe(`Pod addresses (KubeOne's clusterNetwork.podSubnet, a /24 per node); must not overlap the cluster's network or the service range. Set it before the first deployment: KubeOne cannot change it later. @default ${DEFAULT_POD_CIDR}`),
+        serviceCidr: ipv4Cidr
+          .refine((value) => inPrefixRange(value, 12, 24), { error: "must have a prefix between /12 (the largest range the API server takes) and /24" })
+          .default(DEFAULT_SERVICE_CIDR)
+          .describe(`Service addresses (KubeOne's clusterNetwork.serviceSubnet); must not overlap the cluster's network or the pod range. Set it before the first deployment. @default ${DEFAULT_SERVICE_CIDR}`),
       })
-      .default({ version: DEFAULT_KUBERNETES_VERSION })
+      .default({ version: DEFAULT_KUBERNETES_VERSION, podCidr: DEFAULT_POD_CIDR, serviceCidr: DEFAULT_SERVICE_CIDR })
       .describe("The KKP master cluster's Kubernetes."),
     kkp: z
       .strictObject({
@@ -197,6 +218,7 @@ export const settingsShape = {
           .int()
           .min(1)
           .max(7)
+          .meta({ enum: [1, 3, 5, 7] })
           .default(3)
           .describe("Number of control-plane machines; odd, to keep etcd quorum. @default 3"),
         machineType: machineType.describe("Machine type. @default t3.large on AWS, e2-standard-2 on GCP"),
@@ -319,4 +341,30 @@ function isInZone(domain: string, zone: string): boolean {
 /** An environment's KKP domain: its own, else kkp.domain for the first and `<name>.<kkp.domain>` for later ones. */
 export function environmentDomain(env: { name: string; domain?: string }, index: number, kkpDomain: string): string {
   return env.domain ?? (index === 0 ? kkpDomain : `${env.name}.${kkpDomain}`);
+}
+
+/**
+ * The pod and service ranges against each other and against the cluster's network (`networks`, from the cloud):
+ * an overlap routes pod or service traffic to machines, or the other way round, and cannot be changed later.
+ */
+export function checkClusterRanges(
+  config: Pick<ParsedSettings, "kubernetes">,
+  networks: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly cidr: string }>,
+  ctx: z.RefinementCtx,
+): void {
+  const { podCidr, serviceCidr } = config.kubernetes;
+  if (cidrsOverlap(podCidr, serviceCidr)) {
+    ctx.addIssue({ code: "custom", path: ["kubernetes", "podCidr"], message: `overlaps kubernetes.serviceCidr (${serviceCidr}); give them separate ranges` });
+  }
+  for (const network of networks) {
+    for (const [setting, range] of [["podCidr", podCidr], ["serviceCidr", serviceCidr]] as const) {
+      if (cidrsOverlap(network.cidr, range)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cloud", ...network.path],
+          message: `overlaps kubernetes.${setting} (${range}), so the nodes' and the cluster's addresses would collide; choose a network range outside ${range}, or set kubernetes.${setting}`,
+        });
+      }
+    }
+  }
 }

@@ -18,7 +18,14 @@ export function kubeoneManifest(config: KkpConfig, cloud: CloudContent): Manifes
     // External cloud controller manager and CSI driver: the only choice on current Kubernetes releases.
     cloudProvider: cloud.kubeoneCloudProvider,
     containerRuntime: { containerd: {} },
-    clusterNetwork: { cni: { canal: {} } },
+    // Written out, not left to KubeOne's defaults: the configuration check holds the network to these ranges, and
+    // the firewall rules admit this NodePort range.
+    clusterNetwork: {
+      podSubnet: config.kubernetes.podCidr,
+      serviceSubnet: config.kubernetes.serviceCidr,
+      nodePortRange: `${config.access.nodePortRange.from}-${config.access.nodePortRange.to}`,
+      cni: { canal: {} },
+    },
     features: {
       // Secrets at rest in etcd are encrypted with a key KubeOne generates and keeps on the control plane.
       encryptionProviders: { enable: true },

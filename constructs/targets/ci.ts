@@ -28,10 +28,23 @@ export interface CiModule<Section extends TargetSection> {
    * when they can be (self-hosted runners). Hosted runners reach private nodes only through the bastion's tunnel.
    */
   hostedRunner(runner: string): string | undefined;
+  /**
+   * What is wrong with an environment's reviewers for this system, each at a path below `reviewers` (e.g. `users`, 0):
+   * their names follow the system's rules, and a system that cannot set reviewers refuses them.
+   */
+  reviewerIssues(reviewers: Reviewers): ConfigIssue[];
   /** Checks that need settings outside the section, e.g. that OIDC needs the repository's IDs. */
   check?(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials"> }): ConfigIssue[];
   /** The target for a resolved configuration; loads the system's provider bindings. */
   target(config: KkpConfig, section: Section): CiTarget;
+}
+
+/** An environment's reviewers as configured. */
+export type Reviewers = EnvironmentConfig["reviewers"];
+
+/** Each name in `names` that `valid` refuses, as an issue at `[list, index]` with `message`. */
+export function invalidNames(names: readonly string[], list: "users" | "teams", valid: (name: string) => boolean, message: string): ConfigIssue[] {
+  return names.flatMap((name, index) => (valid(name) ? [] : [{ path: [list, index], message }]));
 }
 
 /** What the CI stack hands the CI system's side of it. */

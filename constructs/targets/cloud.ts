@@ -6,6 +6,7 @@
  */
 import type { Construct } from "constructs";
 import type { z } from "zod";
+import type { SshKeyType } from "../../config/settings/formats";
 import type { EnvironmentConfig, KkpConfig, MachineSizes, TargetSection } from "../../config/settings/resolve";
 import type { CloudContent } from "../content/targets";
 import type { DnsRecord } from "../dns-records";
@@ -48,16 +49,29 @@ export function egressAddressesNeeded(config: { readonly access: Pick<KkpConfig[
   ];
 }
 
+/** The settings outside its section a cloud's check reads. */
+export interface CloudCheckInput {
+  readonly pipeline: Pick<KkpConfig["pipeline"], "credentials">;
+  readonly access: Pick<KkpConfig["access"], "apiCidrs">;
+}
+
 /** A cloud as the registry knows it: cheap to load (no provider bindings) until `target` is called. */
 export interface CloudModule<Section extends TargetSection> {
   /** The `cloud` section for this cloud: `{ provider: <name>, <name>: {...} }`, with its defaults. */
   readonly schema: z.ZodType<Section> & z.core.$ZodTypeDiscriminable;
+  /** The SSH key types the cloud can install on its machines. */
+  readonly sshKeyTypes: readonly SshKeyType[];
   /** Machine types used when the configuration names none. */
   readonly machineDefaults: MachineSizes;
   /** Where an installation lives in the cloud, e.g. `aws/eu-central-1`: part of the state bucket's identity. */
   location(section: Section): string;
   /** Checks that need settings outside the section, e.g. that OIDC credentials name a pipeline identity. */
-  check(section: Section, config: { readonly pipeline: Pick<KkpConfig["pipeline"], "credentials">; readonly access: Pick<KkpConfig["access"], "apiCidrs"> }): ConfigIssue[];
+  check(section: Section, config: CloudCheckInput): ConfigIssue[];
+  /**
+   * The address ranges the cluster's machines live in, each with its setting's path below the section: the Kubernetes
+   * pod and service ranges must not overlap them. Empty where the configuration does not say (an existing VPC by ID).
+   */
+  networks(section: Section): ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly cidr: string }>;
   /** The target for a resolved configuration; loads the cloud's provider bindings. */
   target(config: KkpConfig, section: Section): CloudTarget;
 }

@@ -8,6 +8,11 @@ type BitbucketSection = { readonly provider: "bitbucket"; readonly bitbucket: Bi
 export const BITBUCKET_CI: CiModule<BitbucketSection> = {
   schema: bitbucketCiSchema,
   supportsPromotion: false,
+  // Bitbucket's API has no deployment permissions, so the README's one-time setup has the admin set them.
+  reviewerIssues: (reviewers) =>
+    reviewers.users.length + reviewers.teams.length === 0
+      ? []
+      : [{ path: [], message: "cannot be set on Bitbucket by this tool: the deployment's permissions (who may deploy to it) are set in the repository's settings, as the README's one-time setup says; remove reviewers" }],
   check: (section, config) =>
     requiredForOidc(
       config,

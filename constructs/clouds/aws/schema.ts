@@ -1,6 +1,7 @@
 /** The `cloud.aws` section: settings that only mean something on Amazon Web Services. */
 import { z } from "zod";
 import { ipv4Cidr, parseCidr } from "../../../config/settings/formats";
+import { awsRegionIssues } from "./regions";
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const SUBNET_ID = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet ID such as subnet-0123456789abcdef0" });
@@ -68,6 +69,9 @@ export const awsCloudSchema = z
           .record(z.string().min(1).max(128), z.string().max(256))
           .default({})
           .describe("Tags added to every AWS resource (provider default_tags). @default {}"),
+      })
+      .superRefine((aws, ctx) => {
+        for (const issue of awsRegionIssues(aws)) ctx.addIssue({ code: "custom", path: issue.path.slice(1), message: issue.message });
       })
       .refine((aws) => !(aws.availabilityZones && aws.vpc.existing), {
         path: ["availabilityZones"],

@@ -1,9 +1,11 @@
 /**
- * The zones of each Google Cloud region, as the Compute Engine "Regions and zones" table lists them (and, for the
+ * The zones of each Google Cloud region, as the Compute Engine "Regions and zones" table lists them (recorded
+ * 2026-12-01 from cloud.google.com/compute/docs/regions-zones; and, for the
  * regions it covers, `gcloud compute zones list` output recorded in Cyclenerd/google-cloud-pricing-cost-calculator
  * tools/zones.csv; both agree). The cluster and the KKP Seed read the same list, so KKP never offers a zone the
  * cluster does not have. A region not listed here needs cloud.gcp.zones.
  */
+import { didYouMean } from "../../../config/settings/formats";
 import type { GcpCloudSettings } from "./schema";
 
 /** The zones used when cloud.gcp.zones is unset: the first three of the region. */
@@ -76,7 +78,7 @@ export function zoneIssues(settings: Pick<GcpCloudSettings, "region" | "zones">)
   if (!settings.zones) {
     return known
       ? []
-      : [{ path: ["gcp", "zones"], message: `is unset and region ${settings.region} is not in this tool's zone table; list the region's zones (gcloud compute zones list --filter=region:${settings.region})` }];
+      : [{ path: ["gcp", "zones"], message: `is unset and region ${settings.region} is not in this tool's zone table (recorded 2026-12-01)${didYouMean(settings.region, Object.keys(REGION_ZONE_SUFFIXES))}; for a region opened since, list its zones (gcloud compute zones list --filter=region:${settings.region})` }];
   }
   // A zone of another region has its own message from the schema.
   return settings.zones.flatMap((zone, index) => {
