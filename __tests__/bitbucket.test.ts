@@ -67,11 +67,29 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(stepsRun(pipelines.branches.main, ["README.md"])).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate"]);
   });
 
+  test("a run by hand of the custom pipeline deploy-prod runs the whole chain, with no change conditions", () => {
+    const custom = pipelines.custom["deploy-prod"];
+    expect(stepsRun(custom, ["README.md"])).toEqual(deployOrder);
+    expect(JSON.stringify(custom)).not.toContain("changesets");
+  });
+
+  test("the custom pipeline teardown-prod asks for the environment's name and runs the teardown in the deployment", () => {
+    const [variables, teardown] = pipelines.custom["teardown-prod"];
+    expect(variables.variables).toEqual([{ name: "KKP_TEARDOWN_CONFIRM", description: expect.stringContaining("Type prod") }]);
+    expect(teardown.stage).toMatchObject({ deployment: "prod", steps: [{ step: { name: "teardown", "max-time": 120 } }] });
+    // A pipeline's first stage cannot be manual on Bitbucket; starting the custom pipeline is the manual step.
+    expect(teardown.stage).not.toHaveProperty("trigger");
+    const script = teardown.stage.steps[0].step.script.join("\n");
+    expect(script.indexOf("bash scripts/teardown.sh confirm prod")).toBeLessThan(script.indexOf("npx cdktf synth"));
+  });
+
   test("the apply-and-later steps form one stage bound to the deployment, which Bitbucket allows once per pipeline", () => {
     const stages = pipelines.branches.main.filter((item: any) => item.stage);
     expect(stages).toHaveLength(1);
     expect(stages[0].stage).toMatchObject({ name: "Deploy prod", deployment: "prod" });
-    expect(text.match(/deployment:/g)).toHaveLength(1);
+    for (const items of [pipelines.branches.main, pipelines.custom["deploy-prod"], pipelines.custom["teardown-prod"]]) {
+      expect(JSON.stringify(items).match(/"deployment"/g)).toHaveLength(1);
+    }
   });
 
   test("the deployment stage waits for someone to start it, after the plan step, and pull requests have no deployment at all", () => {
@@ -80,8 +98,8 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(items[stageAt].stage.trigger).toBe("manual");
     // Not the first item (Bitbucket refuses a manual first step or stage), and after the plan reviewers read.
     expect(items.findIndex((item: any) => item.step?.name === "terraform-plan")).toBeLessThan(stageAt);
-    // Nothing else is manual: the stage is the one approval.
-    expect(text.match(/trigger:/g)).toHaveLength(1);
+    // Nothing else is manual: the stage is the one approval (of each pipeline that has one).
+    expect(JSON.stringify(pipelines.branches).match(/"trigger"/g)).toHaveLength(1);
     expect(JSON.stringify(pipelines["pull-requests"])).not.toContain('"deployment"');
   });
 

@@ -379,3 +379,40 @@ describe("README generated sections", () => {
     expect(readme).toBe(withSections(readme, readmeSections(configFrom())));
   });
 });
+
+describe("npm run init", () => {
+  const init = (args: string[], target: string) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "init.ts"), ...args], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      env: { ...envWithoutConfig(), KKP_INIT_TARGET: target },
+    });
+
+  test("copies an example to kkp.yaml with its schema line pointing at the schema from the repository root", () => {
+    for (const example of [undefined, "gcp-github"]) {
+      const target = path.join(testDir("kkp-init-"), "kkp.yaml");
+      const run = init(example ? [example] : [], target);
+      expect(run.status).toBe(0);
+      const text = readFileSync(target, "utf8");
+      const [first] = text.split("\n");
+      expect(first).toBe("# yaml-language-server: $schema=./config/kkp.schema.json");
+      expect(existsSync(path.join(PROJECT_ROOT, first.split("$schema=")[1]))).toBe(true);
+      expect(text.match(/yaml-language-server/g)).toHaveLength(1);
+      // What it wrote is a valid configuration, the example's own.
+      expect(parseConfig(text).cloud.provider).toBe(example ? "gcp" : "aws");
+      expect(run.stdout).toContain("then run npm run check");
+    }
+  });
+
+  test("never overwrites a kkp.yaml, and names the examples when asked for an unknown one", () => {
+    const target = path.join(testDir("kkp-init-"), "kkp.yaml");
+    writeFileSync(target, "mine\n");
+    const again = init([], target);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("kkp.yaml exists already");
+    expect(readFileSync(target, "utf8")).toBe("mine\n");
+    const unknown = init(["azure-github"], path.join(testDir("kkp-init-"), "kkp.yaml"));
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("gcp-bitbucket, gcp-github, multi-env");
+  });
+});

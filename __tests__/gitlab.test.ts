@@ -29,7 +29,7 @@ const GITLAB_CI_LOCAL = path.join(PROJECT_ROOT, "node_modules", ".bin", "gitlab-
  * The jobs gitlab-ci-local creates for an event, in a git repository where `origin/main` is the commit before the
  * push and the push changed `changed` (gitlab-ci-local evaluates `rules:changes` against origin/main).
  */
-function gitlabJobs(text: string, source: "merge_request_event" | "push", changed: string[] = []) {
+function gitlabJobs(text: string, source: "merge_request_event" | "push" | "web", changed: string[] = [], extra: Record<string, string> = {}) {
   const repo = testDir("kkp-gitlab-");
   const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" });
   git("init", "-q", "-b", "main");
@@ -43,7 +43,12 @@ function gitlabJobs(text: string, source: "merge_request_event" | "push", change
   }
   git("add", "-A");
   git("commit", "-q", "-m", "change", "--allow-empty");
-  const variables = ["--variable", `CI_PIPELINE_SOURCE=${source}`, ...(source === "push" ? ["--variable", "CI_COMMIT_BRANCH=main"] : [])];
+  const variables = [
+    "--variable",
+    `CI_PIPELINE_SOURCE=${source}`,
+    ...(source !== "merge_request_event" ? ["--variable", "CI_COMMIT_BRANCH=main"] : []),
+    ...Object.entries(extra).flatMap(([name, value]) => ["--variable", `${name}=${value}`]),
+  ];
   const run = spawnSync(GITLAB_CI_LOCAL, ["--list-csv", ...variables], { cwd: repo, encoding: "utf8" });
   const jobs = run.stdout
     .trim()
@@ -132,6 +137,27 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
     expect(jobs).toEqual([...chain.slice(0, 3), "approve-prod", ...chain.slice(3)]);
   });
 
+  test("a run by hand on main (Run pipeline) deploys the whole chain, whatever changed", () => {
+    const chain = SEED_JOB_IDS.filter((id) => id !== "terraform-backend-prepare");
+    expect(gitlabJobs(ciText, "web").jobs).toEqual([...chain.slice(0, 3), "approve-prod", ...chain.slice(3)]);
+  });
+
+  test("with KKP_TEARDOWN_CONFIRM set to the environment, a run by hand tears it down, after the approval, and nothing else", () => {
+    expect(gitlabJobs(ciText, "web", [], { KKP_TEARDOWN_CONFIRM: "prod" }).jobs).toEqual(["approve-prod", "teardown"]);
+    // Any other value creates no teardown (and no deployment): the job's rule names the environment.
+    expect(gitlabJobs(ciText, "web", [], { KKP_TEARDOWN_CONFIRM: "prd" }).jobs).toEqual([]);
+    // Never on a merge request or a push.
+    expect(gitlabJobs(ciText, "push", ["constructs/aws/cluster.ts"]).jobs).not.toContain("teardown");
+    expect(ci.teardown).toMatchObject({
+      stage: "teardown",
+      needs: [{ job: "approve-prod", artifacts: false }],
+      environment: { name: "prod", action: "access" },
+      resource_group: "kkp-prod",
+      timeout: "120m",
+    });
+    expect(ci.teardown.script.join("\n")).toContain("bash scripts/teardown.sh confirm prod");
+  });
+
   test("a push changing only kubermatic/ runs from kkp-deploy on; one changing only kubeone/ from kubeone-apply", () => {
     expect(gitlabJobs(ciText, "push", ["kubermatic/prod/values.yaml"]).jobs).toEqual([
       "terraform-kkp-validate",
@@ -182,7 +208,15 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
       expect(ci[id].needs[0]).toEqual({ job: "approve-prod", artifacts: false });
     }
     // The deployment approvers approve: it runs on every push to main that creates a pipeline.
-    expect(ci["approve-prod"]).toMatchObject({ environment: { name: "prod", action: "start" }, rules: [{ if: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "main"' }] });
+    // By hand on main too: to deploy everything, or with the confirmation, to tear down.
+    expect(ci["approve-prod"]).toMatchObject({
+      environment: { name: "prod", action: "start" },
+      rules: [
+        { if: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "main"' },
+        { if: '$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "main" && $KKP_TEARDOWN_CONFIRM == null' },
+        { if: '$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "main" && $KKP_TEARDOWN_CONFIRM == "prod"' },
+      ],
+    });
     for (const id of ["terraform-kkp-validate", "terraform-plan"]) expect(ci[id]).not.toHaveProperty("environment");
   });
 

@@ -31,7 +31,7 @@ function evaluate(expression: string, event: string, results: Record<string, str
 }
 
 /** What scripts/change-sets.ts prints for a push of `changed` files, run in a real git repository. */
-function changeOutputs(changed: string[]): Record<string, string> {
+function changeOutputs(changed: string[], byHand = false): Record<string, string> {
   const repo = testDir("kkp-changes-");
   const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
   git("init", "-q");
@@ -45,7 +45,8 @@ function changeOutputs(changed: string[]): Record<string, string> {
   git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "change");
   // tsx by its path: the temporary repository has no node_modules to resolve it from.
   const tsx = pathToFileURL(path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-  const run = spawnSync(process.execPath, ["--import", tsx, path.join(PROJECT_ROOT, "scripts", "change-sets.ts"), before, git("rev-parse", "HEAD")], {
+  // A run by hand has no commit before it (github.event.before is empty).
+  const run = spawnSync(process.execPath, ["--import", tsx, path.join(PROJECT_ROOT, "scripts", "change-sets.ts"), byHand ? "" : before, git("rev-parse", "HEAD")], {
     cwd: repo,
     encoding: "utf8",
     env: { ...process.env, KKP_CONFIG: path.join(PROJECT_ROOT, "config", "kkp.example.yaml") },
@@ -60,7 +61,7 @@ export function jobsRun(workflow: any, event: "pull_request" | "push" | "workflo
   if (event === "push" && tag !== undefined) {
     if (!(workflow.on.push.tags ?? []).some((pattern: string) => matchesAny([pattern], tag))) return [];
   } else if (event === "push" && (!workflow.on.push.paths || !changed.some((file) => matchesAny(workflow.on.push.paths, file)))) return [];
-  const outputs = event === "push" && tag === undefined ? changeOutputs(changed) : {};
+  const outputs = event === "push" && tag === undefined ? changeOutputs(changed) : event === "workflow_dispatch" && !workflow.on.workflow_dispatch?.inputs ? changeOutputs([], true) : {};
   const results: Record<string, string> = {};
   const ancestors: Record<string, Set<string>> = {};
   const order: string[] = [];

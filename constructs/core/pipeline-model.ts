@@ -6,7 +6,9 @@
 
 /**
  * The events that start a pipeline: a pull/merge request against main, a push to main (both drive the first
- * environment), and a deploy tag `<env>-deploy-<anything>` (drives every later environment).
+ * environment), and a deploy tag `<env>-deploy-<anything>` (drives every later environment). Every CI system can
+ * also start the `main` jobs by hand on main (for the first deployment, whose files the CI stack commits with
+ * `[skip ci]`); such a run counts every change set as changed.
  */
 export type Trigger = "change-request" | "main" | "deploy-tag";
 
@@ -33,7 +35,13 @@ export const PROMOTION_JOB_IDS = [
   "terraform-plan-next",
 ] as const;
 
-export const JOB_IDS = [...SEED_JOB_IDS, ...PROMOTION_JOB_IDS] as const;
+/** Jobs no event starts: an admin runs them by hand, on main. */
+export const MAINTENANCE_JOB_IDS = ["teardown"] as const;
+
+export const JOB_IDS = [...SEED_JOB_IDS, ...PROMOTION_JOB_IDS, ...MAINTENANCE_JOB_IDS] as const;
+
+/** The variable a teardown run must set to the environment's name, as its confirmation. */
+export const TEARDOWN_CONFIRM_VARIABLE = "KKP_TEARDOWN_CONFIRM";
 export type JobId = (typeof JOB_IDS)[number];
 
 /**
@@ -166,6 +174,8 @@ export interface Job {
   readonly report?: string;
   /** Values the job hands to later jobs: each output's name and the step that writes it. */
   readonly outputs?: ReadonlyArray<{ readonly name: string; readonly step: string }>;
+  /** How long the job may run; else 60 minutes in a deployment environment, 20 outside. */
+  readonly timeoutMinutes?: number;
   /** What the job does through the CI system's API with the run's own token: read commit statuses. */
   readonly repositoryApi?: readonly "read-statuses"[];
   readonly description: string;
@@ -195,6 +205,12 @@ export interface Pipeline {
   /** Variables set for every command, e.g. which config file the app reads. */
   readonly env: Readonly<Record<string, string>>;
   readonly jobs: readonly Job[];
+  /**
+   * Tears the environment down (its cluster and DNS stacks, what KKP and Kubernetes made in the cloud), keeping
+   * the state. Started by hand only, on main, with `TEARDOWN_CONFIRM_VARIABLE` set to the environment's name;
+   * bound to the environment, so its approvals and apply identity hold.
+   */
+  readonly teardown: Job;
 }
 
 /** The login of a job: the apply identity's in a deployment environment, else the plan identity's. */
@@ -205,4 +221,9 @@ export function loginOf(pipeline: Pick<Pipeline, "cloud">, job: Pick<Job, "envir
 /** Every path that can make a push run the pipeline. */
 export function changePaths(pipeline: Pipeline): string[] {
   return [...new Set(CHANGE_SETS.flatMap((set) => pipeline.changeSets[set]))];
+}
+
+/** How long a job may run, in minutes. */
+export function timeoutMinutes(job: Pick<Job, "timeoutMinutes" | "environment">): number {
+  return job.timeoutMinutes ?? (job.environment ? 60 : 20);
 }

@@ -485,3 +485,38 @@ export function fluxSourceUpdate({ env, source }: JobContext): Job {
     steps: [source.ci.moveDeployBranch(branch)],
   };
 }
+
+/**
+ * Tears the environment down (scripts/teardown.sh): the confirmation first, then through the cluster what KKP and
+ * Kubernetes created in the cloud, `kubeone reset`, and, with the tunnel closed, the DNS and cluster stacks. The
+ * state stays. No event starts it: an admin does, with the environment's name as confirmation.
+ */
+export function teardown(context: JobContext): Job {
+  const { env } = context;
+  const destroyInputs = Object.values(DNS_TARGET_VARIABLES).map(({ name }) => `TF_VAR_${name}=destroyed`);
+  return {
+    id: "teardown",
+    title: `Tear ${env.name} down`,
+    description: "remove KKP's user clusters, the cluster's load balancers, volumes and workers (kubeone reset), then destroy the DNS and cluster stacks; the state stays",
+    triggers: [],
+    needs: [],
+    environment: env.name,
+    cloudLogin: true,
+    tools: ["node", "terraform", "kubeone", "kubectl"],
+    sshAgent: true,
+    env: { KUBECONFIG },
+    // KKP's user clusters may take 45 minutes to go (scripts/teardown.sh), KubeOne's reset and the destroys more.
+    timeoutMinutes: 120,
+    steps: [
+      step("Confirm", `bash scripts/teardown.sh confirm ${env.name}`),
+      synth,
+      ...clusterAccess(context),
+      step("Remove KKP's user clusters, then reset the cluster", `bash scripts/teardown.sh cluster ${env.name}`, [SECRETS.kubeoneCredentials]),
+      ...closeSteps(context),
+      step(
+        "Destroy the DNS and cluster stacks",
+        `${destroyInputs.join(" ")} bash scripts/teardown.sh stacks ${env.name} ${stackDir(stackIds.dns(env.name))} ${stackDir(stackIds.cluster(env.name))}`,
+      ),
+    ],
+  };
+}

@@ -13,7 +13,7 @@
  *   in the cloud's bucket, prepared by terraform-backend-prepare as on GitHub.
  */
 import { stringify } from "yaml";
-import { changePaths, loginOf, type Job, type Pipeline, type Secret } from "../../core/pipeline-model";
+import { changePaths, loginOf, TEARDOWN_CONFIRM_VARIABLE, timeoutMinutes, type Job, type Pipeline, type Secret } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
 import { sshAgentScript, toolsScript } from "../../pipeline/shell";
 
@@ -33,18 +33,37 @@ export function renderBitbucketPipelines(pipeline: Pipeline, header: string): st
     pipelines: {
       "pull-requests": { "**": sequence(pipeline, onChangeRequest, false) },
       branches: { [pipeline.mainBranch]: sequence(pipeline, onMain, true) },
+      // Run by hand (Pipelines, Run pipeline, on main; the deployment permissions admit main only): the whole
+      // chain, and the teardown, which asks for the environment's name.
+      custom: {
+        [`deploy-${pipeline.environment}`]: sequence(pipeline, onMain, false, true),
+        [`teardown-${pipeline.environment}`]: [
+          { variables: [{ name: TEARDOWN_CONFIRM_VARIABLE, description: `Type ${pipeline.environment} to destroy its cluster, KKP with its user clusters, and its DNS records` }] },
+          {
+            stage: {
+              name: `Tear ${pipeline.environment} down`,
+              // Started by hand already (a pipeline's first stage cannot wait for another click).
+              deployment: pipeline.environment,
+              steps: [{ step: step(pipeline, pipeline.teardown, { condition: false, keepPlan: false }) }],
+            },
+          },
+        ],
+      },
     },
   };
   return header + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** The jobs in order: jobs without predecessors in parallel, then one step each, the environment's jobs as a stage. */
-function sequence(pipeline: Pipeline, jobs: readonly Job[], onMain: boolean): Yaml[] {
+/**
+ * The jobs in order: jobs without predecessors in parallel, then one step each, the environment's jobs as a stage.
+ * `onMain`: keep the plan, and (unless `byHand`, where every change set counts as changed) skip unchanged parts.
+ */
+function sequence(pipeline: Pipeline, jobs: readonly Job[], onMain: boolean, byHand = false): Yaml[] {
   const first = jobs.filter((job) => job.needs.length === 0);
   const rest = jobs.filter((job) => job.needs.length > 0 && !job.environment);
   const deploy = jobs.filter((job) => job.environment);
   const items: Yaml[] = [];
-  const context = { condition: onMain, keepPlan: onMain };
+  const context = { condition: onMain && !byHand, keepPlan: onMain };
   if (first.length > 1) items.push({ parallel: first.map((job) => ({ step: step(pipeline, job, context) })) });
   else items.push(...first.map((job) => ({ step: step(pipeline, job, context) })));
   items.push(...rest.map((job) => ({ step: step(pipeline, job, context) })));
@@ -55,7 +74,7 @@ function sequence(pipeline: Pipeline, jobs: readonly Job[], onMain: boolean): Ya
         deployment: pipeline.environment,
         // Bitbucket's only approval: the stage waits for a person, since a step inside a stage cannot be manual.
         trigger: "manual",
-        condition: { changesets: { includePaths: changePaths(pipeline) } },
+        ...(byHand ? {} : { condition: { changesets: { includePaths: changePaths(pipeline) } } }),
         steps: deploy.map((job) => ({ step: step(pipeline, job, { condition: false, keepPlan: true }) })),
       },
     });
@@ -76,7 +95,7 @@ function step(pipeline: Pipeline, job: Job, context: { condition: boolean; keepP
     name: job.id,
     ...(job.cloudLogin && loginOf(pipeline, job).method === "oidc" ? { oidc: true } : {}),
     ...(trusted ? {} : { caches: ["node", "kkp-tools"] }),
-    "max-time": job.environment ? 60 : 20,
+    "max-time": timeoutMinutes(job),
     ...(context.condition && paths ? { condition: { changesets: { includePaths: paths } } } : {}),
     script: [
       "set -euo pipefail",

@@ -13,7 +13,7 @@ import type { FluxBootstrap } from "../../pipeline/targets";
 import { DEPLOY_TAGS_PATH, DRIFT_PATH, POST_DEPLOY_PATH, renderDeployTagsWorkflow, renderDriftWorkflow, renderPostDeployWorkflow } from "./feedback";
 import { GithubRepository } from "./repository";
 import type { GithubSettings } from "./schema";
-import { renderGithubWorkflow, workflowPath } from "./workflow";
+import { renderGithubWorkflow, renderTeardownWorkflow, teardownWorkflowPath, workflowPath } from "./workflow";
 
 /** What `flux bootstrap github` authenticates with. */
 export const FLUX_GITHUB_TOKEN: Secret = {
@@ -68,6 +68,7 @@ export class GithubTarget implements CiTarget {
     const [first] = pipelines;
     return [
       ...pipelines.map((pipeline): [string, string] => [workflowPath(pipeline), renderGithubWorkflow(pipeline, header)]),
+      ...pipelines.map((pipeline): [string, string] => [teardownWorkflowPath(pipeline.environment), renderTeardownWorkflow(pipeline, header)]),
       [POST_DEPLOY_PATH, renderPostDeployWorkflow(this.config, first, header)],
       ...(pipelines.length > 1 ? [[DEPLOY_TAGS_PATH, renderDeployTagsWorkflow(this.config, first, header)] as [string, string]] : []),
       [DRIFT_PATH, renderDriftWorkflow(this.config, first, header)],

@@ -7,7 +7,7 @@
  */
 import { stringify } from "yaml";
 import { TOOLS_HOME } from "../../core/names";
-import { CHANGE_SETS, changePaths, loginOf, type Artifact, type CloudLogin, type Job, type PinnedAction, type Pipeline, type Secret, type Tool } from "../../core/pipeline-model";
+import { CHANGE_SETS, changePaths, loginOf, type Artifact, type CloudLogin, type Job, type PinnedAction, type Pipeline, type Secret, type Tool, TEARDOWN_CONFIRM_VARIABLE, timeoutMinutes } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
 import { holdsCredentials, installSpecs, npmInstall } from "../../pipeline/shell";
 
@@ -63,12 +63,17 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
     // promotion gate), so its definition is always main's, reviewed; its first job resolves and checks the tag.
     on: pipeline.deployTag
       ? { workflow_dispatch: { inputs: { tag: { description: `Deploy tag to deploy (${pipeline.deployTag.pattern})`, required: true, type: "string" } } } }
-      : { pull_request: { branches: [pipeline.mainBranch] }, push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) } },
+      : {
+          pull_request: { branches: [pipeline.mainBranch] },
+          push: { branches: [pipeline.mainBranch], paths: changePaths(pipeline) },
+          // Run by hand on main (the first deployment; the CI stack commits with [skip ci]): the whole chain.
+          workflow_dispatch: {},
+        },
     permissions: {},
     // Deployments of one environment queue behind each other and are never cancelled midway; a pull request's
     // runs only replace that pull request's older runs.
     concurrency: {
-      group: pipeline.deployTag ? `kkp-${pipeline.environment}-deploy` : `kkp-${pipeline.environment}-\${{ github.event_name == 'push' && 'deploy' || github.ref }}`,
+      group: pipeline.deployTag ? deployGroup(pipeline) : `kkp-${pipeline.environment}-\${{ github.event_name != 'pull_request' && 'deploy' || github.ref }}`,
       "cancel-in-progress": false,
     },
     env: { ...pipeline.env },
@@ -76,6 +81,50 @@ export function renderGithubWorkflow(pipeline: Pipeline, header: string): string
     jobs: Object.fromEntries(pipeline.jobs.map((job) => [job.id, renderJob(pipeline, job)])),
   };
   return workflowText(header, workflow, [pipeline.cloud.plan.setupAction.action]);
+}
+
+/** The concurrency group of an environment's deployments, which its teardown joins. */
+function deployGroup(pipeline: Pipeline): string {
+  return `kkp-${pipeline.environment}-deploy`;
+}
+
+/** The teardown workflow of an environment: dispatched by hand on main, with the environment's name typed in. */
+export function teardownWorkflowPath(environment: string): string {
+  return `.github/workflows/kkp-${environment}-teardown.yml`;
+}
+
+export function renderTeardownWorkflow(pipeline: Pipeline, header: string): string {
+  const job = pipeline.teardown;
+  const rendered = renderJob(pipeline, job);
+  const workflow = {
+    name: `kkp ${pipeline.environment} teardown`,
+    on: {
+      workflow_dispatch: {
+        inputs: {
+          confirm: {
+            description: `Type ${pipeline.environment} to destroy its cluster, KKP with its user clusters, and its DNS records (the state stays)`,
+            required: true,
+            type: "string",
+          },
+        },
+      },
+    },
+    permissions: {},
+    // Never beside a deployment of the same environment.
+    concurrency: { group: deployGroup(pipeline), "cancel-in-progress": false },
+    env: { ...pipeline.env },
+    defaults: SHELL_DEFAULTS,
+    jobs: {
+      [job.id]: {
+        name: rendered.name,
+        // Skipped, before any approval is asked, unless run on main with the environment's name.
+        if: `github.ref == 'refs/heads/${pipeline.mainBranch}' && inputs.confirm == '${pipeline.environment}'`,
+        ...rendered,
+        env: { ...(rendered.env as Yaml | undefined), [TEARDOWN_CONFIRM_VARIABLE]: "${{ inputs.confirm }}" },
+      },
+    },
+  };
+  return workflowText(header, workflow, [pipeline.cloud.apply.setupAction.action]);
 }
 
 function renderJob(pipeline: Pipeline, job: Job): Yaml {
@@ -100,7 +149,7 @@ function renderJob(pipeline: Pipeline, job: Job): Yaml {
     ...(job.sshAgent || job.env || job.repositoryApi
       ? { env: { ...(job.sshAgent ? { SSH_AUTH_SOCK } : {}), ...(job.repositoryApi ? { GH_TOKEN: "${{ github.token }}" } : {}), ...job.env } }
       : {}),
-    "timeout-minutes": job.environment ? 60 : 20,
+    "timeout-minutes": timeoutMinutes(job),
     steps: [
       // The change detector compares with the commit before the push, so it needs the history.
       uses("checkout", { "persist-credentials": false, ...(detector ? { "fetch-depth": 0 } : {}), ...checkoutRef(pipeline, job) }),
@@ -124,7 +173,7 @@ function mergedEnv(...parts: Yaml[]): Yaml {
 /** In a later environment's pipeline, every job but the one resolving the tag works on the tagged commit. */
 function checkoutRef(pipeline: Pipeline, job: Job): Yaml {
   const commit = pipeline.deployTag?.commit;
-  return commit && commit.job !== job.id ? { ref: `\${{ needs.${commit.job}.outputs.${commit.output} }}` } : {};
+  return commit && job.needs.includes(commit.job) ? { ref: `\${{ needs.${commit.job}.outputs.${commit.output} }}` } : {};
 }
 
 /** The job resolving the deploy tag reads it from the dispatch input, through env like all event data. */
@@ -139,7 +188,8 @@ function inputEnv(pipeline: Pipeline, job: Job): Yaml {
  */
 function jobCondition(pipeline: Pipeline, job: Job): string | undefined {
   const mainOnly = job.triggers.includes("main") && !job.triggers.includes("change-request");
-  const parts: string[] = mainOnly ? ["github.event_name == 'push'"] : [];
+  // On main: pushed, or run by hand (workflow_dispatch, which only the first environment's workflow accepts here).
+  const parts: string[] = mainOnly ? ["github.event_name != 'pull_request'"] : [];
   if ((job.after ?? []).length > 0 || job.onlyIfChanged) {
     parts.unshift("!cancelled() && !failure()");
     for (const need of job.needs) parts.push(`needs.${need}.result == 'success'`);
@@ -147,7 +197,7 @@ function jobCondition(pipeline: Pipeline, job: Job): string | undefined {
   }
   if (job.onlyIfChanged) {
     const changed = job.onlyIfChanged.map((set) => `needs.${pipeline.changeDetector}.outputs.${set} == 'true'`).join(" || ");
-    parts.push(mainOnly ? `(${changed})` : `(github.event_name != 'push' || ${changed})`);
+    parts.push(mainOnly ? `(${changed})` : `(github.event_name == 'pull_request' || ${changed})`);
   }
   return parts.length > 0 ? parts.join(" && ") : undefined;
 }
@@ -157,7 +207,8 @@ function changeDetectionStep(): Yaml {
   return {
     name: "Detect what the push changed",
     id: "changes",
-    if: "github.event_name == 'push'",
+    // A run by hand has no commit before it: every change set counts as changed.
+    if: "github.event_name != 'pull_request'",
     run: 'npx tsx scripts/change-sets.ts "$BEFORE" "$AFTER" | tee -a "$GITHUB_OUTPUT"',
     env: { BEFORE: "${{ github.event.before }}", AFTER: "${{ github.sha }}" },
   };

@@ -12,7 +12,7 @@
  *   lives in the project's managed Terraform backend, authenticated with the job token.
  */
 import { stringify } from "yaml";
-import { changePaths, loginOf, type Job, type Pipeline } from "../../core/pipeline-model";
+import { changePaths, loginOf, TEARDOWN_CONFIRM_VARIABLE, timeoutMinutes, type Job, type Pipeline } from "../../core/pipeline-model";
 import { SECRETS } from "../../core/secrets";
 import { sshAgentScript, toolsScript } from "../../pipeline/shell";
 
@@ -36,10 +36,14 @@ export function gitlabChanges(globs: readonly string[]): string[] {
 export function renderGitlabCi(pipeline: Pipeline, header: string): string {
   const mergeRequest = '$CI_PIPELINE_SOURCE == "merge_request_event"';
   const push = `$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "${pipeline.mainBranch}"`;
+  // Run pipeline (Build, Pipelines, Run pipeline) on main: the whole chain, or with the confirmation variable set,
+  // the teardown alone.
+  const web = `$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "${pipeline.mainBranch}"`;
+  const manual: Rules = { deploy: `${web} && $${TEARDOWN_CONFIRM_VARIABLE} == null`, teardown: `${web} && $${TEARDOWN_CONFIRM_VARIABLE} == "${pipeline.environment}"` };
   const document = {
     workflow: {
       name: `kkp ${pipeline.environment}`,
-      rules: [{ if: mergeRequest }, { if: push, changes: gitlabChanges(changePaths(pipeline)) }],
+      rules: [{ if: mergeRequest }, { if: push, changes: gitlabChanges(changePaths(pipeline)) }, { if: manual.deploy }, { if: manual.teardown }],
     },
     stages: stages(pipeline),
     variables: {
@@ -52,18 +56,35 @@ export function renderGitlabCi(pipeline: Pipeline, header: string): string {
     default: { image: `node:${pipeline.tools.node}-bookworm` },
     ...Object.fromEntries(
       pipeline.jobs.flatMap((job) => [
-        ...(job.id === firstDeployJob(pipeline)?.id ? [[approvalJob(pipeline), approval(pipeline, push)]] : []),
-        [job.id, renderJob(pipeline, job, mergeRequest, push)],
+        ...(job.id === firstDeployJob(pipeline)?.id ? [[approvalJob(pipeline), approval(pipeline, [push, manual.deploy, manual.teardown])]] : []),
+        [job.id, renderJob(pipeline, job, mergeRequest, push, manual.deploy)],
       ]),
     ),
+    [pipeline.teardown.id]: teardownJob(pipeline, manual.teardown),
   };
   return header + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** One stage per job, in the model's order, with the approval gate before the first deploy job. */
+/** One stage per job, in the model's order, with the approval gate before the first deploy job; the teardown last. */
 function stages(pipeline: Pipeline): string[] {
   const gate = firstDeployJob(pipeline);
-  return pipeline.jobs.flatMap((job) => (job === gate ? [approvalJob(pipeline), job.id] : [job.id]));
+  return [...pipeline.jobs.flatMap((job) => (job === gate ? [approvalJob(pipeline), job.id] : [job.id])), pipeline.teardown.id];
+}
+
+/** The `if:` of a run by hand on main: to deploy, or (with the confirmation) to tear down. */
+interface Rules {
+  readonly deploy: string;
+  readonly teardown: string;
+}
+
+/**
+ * The teardown, only in a run by hand on main whose confirmation variable names the environment, after the
+ * approval of the environment's reviewers.
+ */
+function teardownJob(pipeline: Pipeline, rule: string): Yaml {
+  const job = pipeline.teardown;
+  const rendered = renderJob(pipeline, job, "false", "false", rule);
+  return { ...rendered, needs: [{ job: approvalJob(pipeline), artifacts: false }], rules: [{ if: rule }] };
 }
 
 function firstDeployJob(pipeline: Pipeline): Job | undefined {
@@ -79,20 +100,22 @@ function approvalJob(pipeline: Pipeline): string {
  * starts a deployment, so one job does, on every push to main, and every deploy job needs it. The deploy jobs
  * themselves only access the environment (they still need its deploy access).
  */
-function approval(pipeline: Pipeline, push: string): Yaml {
+function approval(pipeline: Pipeline, on: readonly string[]): Yaml {
   return {
     stage: approvalJob(pipeline),
     needs: [],
-    rules: [{ if: push }],
+    rules: on.map((rule) => ({ if: rule })),
     environment: { name: pipeline.environment, action: "start" },
     resource_group: `kkp-${pipeline.environment}`,
     script: [`echo "Deployment of $CI_COMMIT_SHA to ${pipeline.environment} approved."`],
   };
 }
 
-function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: string): Yaml {
+function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: string, byHand: string): Yaml {
   const audience = job.cloudLogin ? loginOf(pipeline, job).oidcAudience : undefined;
   const onMain = job.onlyIfChanged ? { if: push, changes: gitlabChanges(job.onlyIfChanged.flatMap((set) => pipeline.changeSets[set])) } : { if: push };
+  // A run by hand has no change set: every job of the chain runs.
+  const onMainByHand = job.triggers.includes("main") ? [{ if: byHand }] : [];
   const needs = [
     ...(job.environment ? [{ job: approvalJob(pipeline), artifacts: false }] : []),
     ...job.needs.map((need) => ({ job: need, artifacts: job.downloads !== undefined && producerOf(pipeline, job) === need })),
@@ -103,11 +126,11 @@ function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: str
   return {
     stage: job.id,
     ...(needs.length > 0 ? { needs } : { needs: [] }),
-    rules: [...(job.triggers.includes("change-request") ? [onMergeRequest] : []), onMain],
+    rules: [...(job.triggers.includes("change-request") ? [onMergeRequest] : []), onMain, ...onMainByHand],
     ...(job.environment ? { environment: { name: job.environment, action: "access" }, resource_group: `kkp-${job.environment}` } : {}),
     ...(audience ? { id_tokens: { [OIDC_TOKEN]: { aud: audience } } } : {}),
     ...(job.env ? { variables: { ...job.env } } : {}),
-    timeout: job.environment ? "60m" : "20m",
+    timeout: `${timeoutMinutes(job)}m`,
     // Keyed by the ref's protection too, so merge requests never share main's cache, whatever the project's
     // "separate caches" setting (the ci stack also refuses a project where it is off).
     cache: { key: `kkp-tools-${Object.values(pipeline.tools).join("-")}-protected-$CI_COMMIT_REF_PROTECTED`, paths: [".kkp-tools/"] },
