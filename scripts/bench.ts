@@ -11,6 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { EXAMPLE_CONFIG, PROJECT_ROOT } from "../config/load";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: npm run bench   (BENCH_RUNS=<n> runs per measurement, default 5; the table on stdout, progress on stderr)");
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 // Inside the repository (ignored by git): the app refuses configuration files the pipeline could not read.
@@ -47,9 +50,19 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function repeat(runs: number, command: string, env?: Record<string, string>): { seconds: number; peakMiB?: number } {
-  measure(command, env); // warm-up: file cache, tsx's transform cache
-  const results = Array.from({ length: runs }, () => measure(command, env));
+/** One progress line per run on stderr (the table goes to stdout), so minutes of measuring are never silent. */
+function progress(label: string, run: number, runs: number, result?: Run): void {
+  const done = result ? ` ${s(result.seconds)}` : "";
+  process.stderr.write(`bench: ${label}: ${run === 0 ? "warm-up" : `run ${run}/${runs}`}${done}\n`);
+}
+
+function repeat(runs: number, command: string, env?: Record<string, string>, label = command): { seconds: number; peakMiB?: number } {
+  progress(label, 0, runs, measure(command, env)); // warm-up: file cache, tsx's transform cache
+  const results = Array.from({ length: runs }, (_, index) => {
+    const result = measure(command, env);
+    progress(label, index + 1, runs, result);
+    return result;
+  });
   const peaks = results.flatMap((r) => (r.peakMiB === undefined ? [] : [r.peakMiB]));
   return { seconds: median(results.map((r) => r.seconds)), peakMiB: peaks.length ? Math.max(...peaks) : undefined };
 }
@@ -64,17 +77,19 @@ function configWithEnvironments(count: number): string {
 }
 
 const outdir = (name: string) => path.join(work, name);
-const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+function s(seconds: number): string {
+  return `${seconds.toFixed(2)} s`;
+}
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
-const cli = repeat(RUNS, `npx cdktf synth --output ${outdir("cli")}`);
-const stock = repeat(RUNS, `npx cdktf synth --app "npx ts-node main.ts" --output ${outdir("stock")}`);
+const cli = repeat(RUNS, `npx cdktf synth --output ${outdir("cli")}`, undefined, "cdktf synth");
+const stock = repeat(RUNS, `npx cdktf synth --app "npx ts-node main.ts" --output ${outdir("stock")}`, undefined, "cdktf synth with ts-node");
 const direct = [1, 5, 20].map((count) => ({
   count,
-  ...repeat(RUNS, "node --import tsx main.ts", { KKP_CONFIG: configWithEnvironments(count), CDKTF_OUTDIR: outdir(`direct-${count}`) }),
+  ...repeat(RUNS, "node --import tsx main.ts", { KKP_CONFIG: configWithEnvironments(count), CDKTF_OUTDIR: outdir(`direct-${count}`) }, `app, ${count} environment(s)`),
 }));
-const typecheck = repeat(RUNS, "npx tsc --noEmit -p .");
-const tests = repeat(Math.min(RUNS, 3), "npm test --silent");
+const typecheck = repeat(RUNS, "npx tsc --noEmit -p .", undefined, "type-check");
+const tests = repeat(Math.min(RUNS, 3), "npm test --silent", undefined, "npm test");
 
 const speedup = stock.seconds / cli.seconds;
 const scaling = direct[2].seconds / direct[0].seconds;

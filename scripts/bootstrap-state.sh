@@ -11,6 +11,10 @@
 # a bucket whose state was lost with a throw-away CI runner is imported into the state stack.
 set -euo pipefail
 
+if [[ "${1:-}" == --help || "${1:-}" == -h ]]; then
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 dir="${1:-cdktf.out/stacks/state}"
 if [[ ! -f "$dir/cdk.tf.json" ]]; then
   echo "error: $dir/cdk.tf.json not found; run 'npx cdktf synth' first" >&2

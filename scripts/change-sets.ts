@@ -10,6 +10,9 @@ import { loadConfigFile } from "../config/load";
 import { installationOf, pipelineOf } from "../config/installation";
 import { CHANGE_SETS } from "../constructs/core/pipeline-model";
 import { matchesAny } from "../constructs/pipeline/globs";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: change-sets.ts <before> <after>   prints name=true|false per change set (all true when <before> is unknown)");
 
 const [before, after] = process.argv.slice(2);
 const pipeline = pipelineOf(installationOf(loadConfigFile()));

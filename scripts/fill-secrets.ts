@@ -7,6 +7,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { fillPlaceholders, MissingSecretError } from "../constructs/content/placeholders";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: fill-secrets <committed file> <output file>   fills ${NAME} placeholders from the environment, refusing any unset");
 
 function main([input, output]: string[]): number {
   if (!input || !output) {

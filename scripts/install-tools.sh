@@ -9,6 +9,10 @@
 # archive is then only protected by TLS, and the script says so).
 set -euo pipefail
 
+if [[ "${1:-}" == --help || "${1:-}" == -h ]]; then
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 root="$HOME/.kkp-tools"
 if [[ "${1:-}" == "--dir" ]]; then root="$2"; shift 2; fi
 dir="$root/bin"

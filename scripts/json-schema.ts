@@ -6,6 +6,9 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
 import { configJsonSchema } from "../config/json-schema";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: npm run docs   writes config/kkp.schema.json (and the README's generated sections)");
 
 const target = path.join(PROJECT_ROOT, "config", "kkp.schema.json");
 writeFileSync(target, configJsonSchema());

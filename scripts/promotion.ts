@@ -17,6 +17,9 @@ import type { KkpConfig } from "../config/settings/resolve";
 import { laterEnvironmentWorkflow } from "../constructs/ci/github/workflow";
 import { deployTagPrefix, isDeployTag, MAIN_BRANCH, promotionTag } from "../constructs/core/names";
 import { deploymentEvent, environmentVerdict, type CommitStatus } from "../constructs/pipeline/promotion";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: promotion.ts check-tag <env> | move-branch <branch> <sha> | verify | promote <env>");
 
 class PromotionError extends Error {}
 

@@ -7,6 +7,9 @@
 import { get } from "node:https";
 import { ConfigError, loadConfigFile } from "../config/load";
 import { smokeChecks, type SmokeCheck } from "../constructs/pipeline/promotion";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: smoke-test.ts <env>   checks the environment's API, dashboard, Dex and Grafana answer");
 
 const ATTEMPTS = Number(process.env.SMOKE_ATTEMPTS ?? 30);
 const WAIT_MS = Number(process.env.SMOKE_WAIT_MS ?? 20_000);

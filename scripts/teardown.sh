@@ -22,6 +22,10 @@ usage() {
   sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
+if [[ "$phase" == --help || "$phase" == -h ]]; then
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 [[ -n "$env" ]] || usage
 
 case "$phase" in

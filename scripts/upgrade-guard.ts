@@ -18,6 +18,9 @@ import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { upgradeVerdict, type UpgradeVerdict } from "../config/settings/compatibility";
 import { GATEWAY_ADDRESS_JSONPATH, KKP_GATEWAY, LEGACY_NGINX } from "../constructs/content/kubermatic";
+import { exitWithUsageIfAsked } from "./cli";
+
+exitWithUsageIfAsked("usage: upgrade-guard.ts kubernetes <wanted> <tf.json> | kkp <wanted> | ingress-cutover <domain>");
 
 const run = promisify(execFile);
 
