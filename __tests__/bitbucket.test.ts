@@ -3,6 +3,7 @@
  * computed from the rendered YAML (its parallel groups, step and stage `condition: changesets`), the deploy
  * stage bound to the deployment, and what the CI stack still does without a Bitbucket provider.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -67,18 +68,23 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(stepsRun(pipelines.branches.main, ["README.md"])).toEqual(["terraform-kkp-validate", "terraform-kkp-dns-validate"]);
   });
 
-  test("a run by hand of the custom pipeline deploy-prod runs the whole chain, with no change conditions", () => {
+  test("a run by hand of the custom pipeline deploy-prod runs the whole chain, with no change conditions, keeping the plan for apply", () => {
     const custom = pipelines.custom["deploy-prod"];
     expect(stepsRun(custom, ["README.md"])).toEqual(deployOrder);
     expect(JSON.stringify(custom)).not.toContain("changesets");
+    const plan = custom.find((item: any) => item.step?.name === "terraform-plan").step;
+    expect(plan.artifacts).toEqual(["cdktf.out/stacks/prod-cluster/**", "plan-summary.md"]);
   });
 
-  test("the custom pipeline teardown-prod asks for the environment's name and runs the teardown in the deployment", () => {
-    const [variables, teardown] = pipelines.custom["teardown-prod"];
+  test("the custom pipeline teardown-prod checks the typed name and the branch without secrets, then waits for a second start", () => {
+    const [variables, confirm, teardown] = pipelines.custom["teardown-prod"];
     expect(variables.variables).toEqual([{ name: "KKP_TEARDOWN_CONFIRM", description: expect.stringContaining("Type prod") }]);
-    expect(teardown.stage).toMatchObject({ deployment: "prod", steps: [{ step: { name: "teardown", "max-time": 120 } }] });
-    // A pipeline's first stage cannot be manual on Bitbucket; starting the custom pipeline is the manual step.
-    expect(teardown.stage).not.toHaveProperty("trigger");
+    expect(confirm.step).not.toHaveProperty("deployment");
+    expect(confirm.step).not.toHaveProperty("oidc");
+    const check = (value: string, branch: string) =>
+      spawnSync("bash", ["-euo", "pipefail", "-c", confirm.step.script.join("\n")], { env: { ...process.env, KKP_TEARDOWN_CONFIRM: value, BITBUCKET_BRANCH: branch }, encoding: "utf8" }).status;
+    expect([check("prod", "main"), check("PROD", "main"), check("", "main"), check("prod", "feature")]).toEqual([0, 1, 1, 1]);
+    expect(teardown.stage).toMatchObject({ deployment: "prod", trigger: "manual", steps: [{ step: { name: "teardown", "max-time": 120 } }] });
     const script = teardown.stage.steps[0].step.script.join("\n");
     expect(script.indexOf("bash scripts/teardown.sh confirm prod")).toBeLessThan(script.indexOf("npx cdktf synth"));
   });
@@ -100,6 +106,7 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(items.findIndex((item: any) => item.step?.name === "terraform-plan")).toBeLessThan(stageAt);
     // Nothing else is manual: the stage is the one approval (of each pipeline that has one).
     expect(JSON.stringify(pipelines.branches).match(/"trigger"/g)).toHaveLength(1);
+    expect(JSON.stringify(pipelines.custom["teardown-prod"]).match(/"trigger"/g)).toHaveLength(1);
     expect(JSON.stringify(pipelines["pull-requests"])).not.toContain('"deployment"');
   });
 

@@ -143,14 +143,16 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
   });
 
   test("with KKP_TEARDOWN_CONFIRM set to the environment, a run by hand tears it down, after the approval, and nothing else", () => {
-    expect(gitlabJobs(ciText, "web", [], { KKP_TEARDOWN_CONFIRM: "prod" }).jobs).toEqual(["approve-prod", "teardown"]);
+    // Its own approval, which approvers cannot mistake for a deployment's.
+    expect(gitlabJobs(ciText, "web", [], { KKP_TEARDOWN_CONFIRM: "prod" }).jobs).toEqual(["approve-prod-teardown", "teardown"]);
+    expect(ci["approve-prod-teardown"]).toMatchObject({ environment: { name: "prod", action: "start" }, script: ['echo "Teardown of prod approved."'] });
     // Any other value creates no teardown (and no deployment): the job's rule names the environment.
     expect(gitlabJobs(ciText, "web", [], { KKP_TEARDOWN_CONFIRM: "prd" }).jobs).toEqual([]);
     // Never on a merge request or a push.
     expect(gitlabJobs(ciText, "push", ["constructs/aws/cluster.ts"]).jobs).not.toContain("teardown");
     expect(ci.teardown).toMatchObject({
       stage: "teardown",
-      needs: [{ job: "approve-prod", artifacts: false }],
+      needs: [{ job: "approve-prod-teardown", artifacts: false }],
       environment: { name: "prod", action: "access" },
       resource_group: "kkp-prod",
       timeout: "120m",
@@ -214,7 +216,6 @@ describe("the .gitlab-ci.yml of the GitLab example", () => {
       rules: [
         { if: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "main"' },
         { if: '$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "main" && $KKP_TEARDOWN_CONFIRM == null' },
-        { if: '$CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == "main" && $KKP_TEARDOWN_CONFIRM == "prod"' },
       ],
     });
     for (const id of ["terraform-kkp-validate", "terraform-plan"]) expect(ci[id]).not.toHaveProperty("environment");

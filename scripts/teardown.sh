@@ -39,13 +39,23 @@ case "$phase" in
     ;;
 
   cluster)
+    # Nothing below may mistake an unreachable API for an empty cluster: that would reset the master while KKP's
+    # user clusters keep running in the cloud, unmanaged.
+    if ! kubectl get --raw /readyz > /dev/null; then
+      echo "error: the cluster's API does not answer; nothing was removed. Check the tunnel and the kubeconfig, then run the teardown again." >&2
+      exit 1
+    fi
     # Flux first: it would re-apply the Seed, Project and components while they are being removed.
-    for deployment in $(kubectl -n flux-system get deployments -o name 2> /dev/null); do
+    for deployment in $(kubectl -n flux-system get deployments -o name); do
       kubectl -n flux-system scale "$deployment" --replicas=0
     done
     # KKP removes each user cluster's machines, volumes and load balancers (in the Preset's account) while its
     # controllers still run; the master's reset below would orphan them.
-    if kubectl get crd clusters.kubermatic.k8c.io > /dev/null 2>&1; then
+    if ! kkp_crd="$(kubectl get crd clusters.kubermatic.k8c.io --ignore-not-found -o name)"; then
+      echo "error: could not tell whether KKP is installed (see above); nothing was removed" >&2
+      exit 1
+    fi
+    if [[ -n "$kkp_crd" ]]; then
       echo "deleting KKP's user clusters (waiting up to $clusters_timeout for their cloud resources to go)"
       if ! kubectl delete clusters.kubermatic.k8c.io --all --wait=true --timeout="$clusters_timeout"; then
         echo "error: KKP's user clusters were not removed within $clusters_timeout; these remain:" >&2

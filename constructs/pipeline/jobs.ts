@@ -129,12 +129,16 @@ function closeSteps(context: JobContext): Step[] {
 const FETCH_KUBECONFIG = "Fetch the kubeconfig";
 
 /** The kubeconfig KubeOne fetches over SSH; through the tunnel, pointed at kubeone proxy for the API. */
-function kubeconfigStep(context: JobContext): Step {
+function kubeconfigStep(context: JobContext, whenMissing?: string): Step {
+  const fetch = `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG" && cp "$KUBECONFIG" ${IN_CLUSTER_KUBECONFIG})`;
   return step(
     FETCH_KUBECONFIG,
     [
       'mkdir -p "$(dirname "$KUBECONFIG")"',
-      `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG" && cp "$KUBECONFIG" ${IN_CLUSTER_KUBECONFIG})`,
+      whenMissing ? `if ! ${fetch}; then
+  echo "${whenMissing}" >&2
+  exit 1
+fi` : fetch,
       ...(tunnelled(context)
         ? ["# The job's tools reach the API through kubeone proxy; the in-cluster copy stays without it.", `kubectl config set-cluster "$(kubectl config view -o jsonpath='{.clusters[0].name}')" --proxy-url=http://${KUBEONE_PROXY}`]
         : []),
@@ -510,8 +514,17 @@ export function teardown(context: JobContext): Job {
     steps: [
       step("Confirm", `bash scripts/teardown.sh confirm ${env.name}`),
       synth,
-      ...clusterAccess(context),
-      step("Remove KKP's user clusters, then reset the cluster", `bash scripts/teardown.sh cluster ${env.name}`, [SECRETS.kubeoneCredentials]),
+      outputsStep(env),
+      ...tunnelSteps(context),
+      kubeconfigStep(
+        context,
+        "The cluster's kubeconfig cannot be fetched. If an earlier teardown ran kubeone reset already, only the stacks are left: destroy them by hand (README, tearing an environment down).",
+      ),
+      step(
+        "Remove KKP's user clusters, then reset the cluster",
+        `KUBEONE_MANIFEST=${REPOSITORY_PATHS.kubeoneManifest} bash scripts/teardown.sh cluster ${env.name}`,
+        [SECRETS.kubeoneCredentials],
+      ),
       ...closeSteps(context),
       step(
         "Destroy the DNS and cluster stacks",

@@ -36,14 +36,26 @@ export function renderBitbucketPipelines(pipeline: Pipeline, header: string): st
       // Run by hand (Pipelines, Run pipeline, on main; the deployment permissions admit main only): the whole
       // chain, and the teardown, which asks for the environment's name.
       custom: {
-        [`deploy-${pipeline.environment}`]: sequence(pipeline, onMain, false, true),
+        [`deploy-${pipeline.environment}`]: sequence(pipeline, onMain, true, true),
         [`teardown-${pipeline.environment}`]: [
           { variables: [{ name: TEARDOWN_CONFIRM_VARIABLE, description: `Type ${pipeline.environment} to destroy its cluster, KKP with its user clusters, and its DNS records` }] },
+          // Outside the deployment, with no secret: the typed name and the branch, before anyone is asked.
+          {
+            step: {
+              name: "teardown-confirm",
+              "max-time": 5,
+              script: [
+                `if [ "$${TEARDOWN_CONFIRM_VARIABLE}" != ${pipeline.environment} ]; then echo "Type ${pipeline.environment} exactly to tear it down (got '$${TEARDOWN_CONFIRM_VARIABLE}')." >&2; exit 1; fi`,
+                `if [ "$BITBUCKET_BRANCH" != ${pipeline.mainBranch} ]; then echo "Tear down from ${pipeline.mainBranch} only (this run is on $BITBUCKET_BRANCH)." >&2; exit 1; fi`,
+              ],
+            },
+          },
           {
             stage: {
               name: `Tear ${pipeline.environment} down`,
-              // Started by hand already (a pipeline's first stage cannot wait for another click).
               deployment: pipeline.environment,
+              // A second, deliberate start, by someone the deployment permissions admit.
+              trigger: "manual",
               steps: [{ step: step(pipeline, pipeline.teardown, { condition: false, keepPlan: false }) }],
             },
           },

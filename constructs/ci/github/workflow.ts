@@ -115,16 +115,55 @@ export function renderTeardownWorkflow(pipeline: Pipeline, header: string): stri
     env: { ...pipeline.env },
     defaults: SHELL_DEFAULTS,
     jobs: {
+      [TEARDOWN_AUTHORIZE_JOB]: teardownAuthorization(pipeline),
       [job.id]: {
         name: rendered.name,
         // Skipped, before any approval is asked, unless run on main with the environment's name.
         if: `github.ref == 'refs/heads/${pipeline.mainBranch}' && inputs.confirm == '${pipeline.environment}'`,
         ...rendered,
+        needs: [TEARDOWN_AUTHORIZE_JOB],
         env: { ...(rendered.env as Yaml | undefined), [TEARDOWN_CONFIRM_VARIABLE]: "${{ inputs.confirm }}" },
       },
     },
   };
   return workflowText(header, workflow, [pipeline.cloud.apply.setupAction.action]);
+}
+
+const TEARDOWN_AUTHORIZE_JOB = "authorize";
+
+/**
+ * Before any credential: the typed name exactly (GitHub's `==` ignores case), and who asks. Dispatching needs only
+ * write access, while a destructive change otherwise needs a reviewed merge; a repository admin can merge alone
+ * anyway (branch protection does not bind admins), so only admins may start a teardown. Environment reviewers,
+ * where configured, approve it as well.
+ */
+function teardownAuthorization(pipeline: Pipeline): Yaml {
+  const env = pipeline.environment;
+  return {
+    name: `Check the confirmation and that a repository admin asks`,
+    "runs-on": pipeline.runner,
+    if: `github.ref == 'refs/heads/${pipeline.mainBranch}'`,
+    permissions: { contents: "read" },
+    "timeout-minutes": 5,
+    steps: [
+      {
+        name: "Refuse unless an admin typed the environment's name",
+        run: [
+          `if [ "$${TEARDOWN_CONFIRM_VARIABLE}" != ${env} ]; then echo "Type ${env} exactly to tear it down (got '$${TEARDOWN_CONFIRM_VARIABLE}')." >&2; exit 1; fi`,
+          'permission="$(gh api "repos/$GH_REPO/collaborators/$ACTOR/permission" --jq .permission)"',
+          `if [ "$permission" != admin ]; then echo "Only a repository admin may tear ${env} down; $ACTOR has the $permission role." >&2; exit 1; fi`,
+          `echo "$ACTOR, a repository admin, asked to tear ${env} down."`,
+        ].join("\n"),
+        env: {
+          [TEARDOWN_CONFIRM_VARIABLE]: "${{ inputs.confirm }}",
+          // Whoever started this attempt, also on a re-run.
+          ACTOR: "${{ github.triggering_actor }}",
+          GH_TOKEN: "${{ github.token }}",
+          GH_REPO: "${{ github.repository }}",
+        },
+      },
+    ],
+  };
 }
 
 function renderJob(pipeline: Pipeline, job: Job): Yaml {

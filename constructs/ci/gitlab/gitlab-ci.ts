@@ -56,10 +56,11 @@ export function renderGitlabCi(pipeline: Pipeline, header: string): string {
     default: { image: `node:${pipeline.tools.node}-bookworm` },
     ...Object.fromEntries(
       pipeline.jobs.flatMap((job) => [
-        ...(job.id === firstDeployJob(pipeline)?.id ? [[approvalJob(pipeline), approval(pipeline, [push, manual.deploy, manual.teardown])]] : []),
+        ...(job.id === firstDeployJob(pipeline)?.id ? [[approvalJob(pipeline), approval(pipeline, [push, manual.deploy])]] : []),
         [job.id, renderJob(pipeline, job, mergeRequest, push, manual.deploy)],
       ]),
     ),
+    [teardownApprovalJob(pipeline)]: { ...approval(pipeline, [manual.teardown]), stage: teardownApprovalJob(pipeline), script: [`echo "Teardown of ${pipeline.environment} approved."`] },
     [pipeline.teardown.id]: teardownJob(pipeline, manual.teardown),
   };
   return header + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
@@ -68,7 +69,12 @@ export function renderGitlabCi(pipeline: Pipeline, header: string): string {
 /** One stage per job, in the model's order, with the approval gate before the first deploy job; the teardown last. */
 function stages(pipeline: Pipeline): string[] {
   const gate = firstDeployJob(pipeline);
-  return [...pipeline.jobs.flatMap((job) => (job === gate ? [approvalJob(pipeline), job.id] : [job.id])), pipeline.teardown.id];
+  return [...pipeline.jobs.flatMap((job) => (job === gate ? [approvalJob(pipeline), job.id] : [job.id])), teardownApprovalJob(pipeline), pipeline.teardown.id];
+}
+
+/** The teardown's own approval, so that approvers see a teardown as one and never mistake it for a deployment. */
+function teardownApprovalJob(pipeline: Pipeline): string {
+  return `approve-${pipeline.environment}-teardown`;
 }
 
 /** The `if:` of a run by hand on main: to deploy, or (with the confirmation) to tear down. */
@@ -84,7 +90,7 @@ interface Rules {
 function teardownJob(pipeline: Pipeline, rule: string): Yaml {
   const job = pipeline.teardown;
   const rendered = renderJob(pipeline, job, "false", "false", rule);
-  return { ...rendered, needs: [{ job: approvalJob(pipeline), artifacts: false }], rules: [{ if: rule }] };
+  return { ...rendered, needs: [{ job: teardownApprovalJob(pipeline), artifacts: false }], rules: [{ if: rule }] };
 }
 
 function firstDeployJob(pipeline: Pipeline): Job | undefined {
