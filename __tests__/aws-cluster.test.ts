@@ -41,13 +41,44 @@ describe("AWS cluster stack: network", () => {
     for (const s of subnets.slice(3)) expect(s.tags).toMatchObject({ "kubernetes.io/role/elb": "1", "kubernetes.io/cluster/kkp-prod": "owned" });
   });
 
-  test("routes private subnets through a NAT gateway and public ones through the internet gateway", () => {
-    const tables = resources(cluster, "aws_route_table");
-    expect(tables.map((t) => Object.keys(t.route[0]).sort())).toEqual(
-      expect.arrayContaining([expect.arrayContaining(["gateway_id"]), expect.arrayContaining(["nat_gateway_id"])]),
+  /** For each subnet (by Name tag), where its default route leads: the internet gateway, or a NAT gateway's subnet. */
+  function egressOf(stack: TerraformJson): Record<string, string> {
+    const key = (type: string, ref: string) => ref.match(new RegExp(`^\\$\\{${type}\\.([^.]+)\\.id\\}$`))![1];
+    const subnetName = Object.fromEntries(Object.entries<any>(stack.resource.aws_subnet).map(([k, s]) => [k, s.tags.Name]));
+    return Object.fromEntries(
+      resources(stack, "aws_route_table_association").map((association) => {
+        const route = stack.resource.aws_route_table[key("aws_route_table", association.route_table_id)].route[0];
+        const target = route.gateway_id
+          ? "internet gateway"
+          : `NAT in ${subnetName[key("aws_subnet", stack.resource.aws_nat_gateway[key("aws_nat_gateway", route.nat_gateway_id)].subnet_id)]}`;
+        return [subnetName[key("aws_subnet", association.subnet_id)], target];
+      }),
     );
-    expect(resources(cluster, "aws_route_table_association")).toHaveLength(6);
-    expect(resources(cluster, "aws_nat_gateway")).toHaveLength(1);
+  }
+
+  test("routes each zone's private subnet through a NAT gateway in the same zone, public ones through the internet gateway", () => {
+    expect(egressOf(cluster)).toEqual({
+      "kkp-prod-public-1": "internet gateway",
+      "kkp-prod-public-2": "internet gateway",
+      "kkp-prod-public-3": "internet gateway",
+      "kkp-prod-private-1": "NAT in kkp-prod-public-1",
+      "kkp-prod-private-2": "NAT in kkp-prod-public-2",
+      "kkp-prod-private-3": "NAT in kkp-prod-public-3",
+    });
+    expect(resources(cluster, "aws_nat_gateway")).toHaveLength(3);
+    expect(new Set(resources(cluster, "aws_nat_gateway").map((n) => n.allocation_id)).size).toBe(3);
+  });
+
+  test("a single NAT gateway is a cost choice: every private subnet then leaves through the first zone", () => {
+    const single = clusterOf((c) => (c.cloud.aws.vpc = { natGateways: "single" }));
+    expect(resources(single, "aws_nat_gateway")).toHaveLength(1);
+    expect(Object.entries(egressOf(single)).filter(([name]) => name.includes("private")).map(([, target]) => target)).toEqual([
+      "NAT in kkp-prod-public-1",
+      "NAT in kkp-prod-public-1",
+      "NAT in kkp-prod-public-1",
+    ]);
+    // The first zone's gateway keeps the construct IDs it had when there was only one, so nothing is replaced.
+    expect(Object.keys(single.resource.aws_nat_gateway)).toEqual(Object.keys(cluster.resource.aws_nat_gateway).filter((k) => k.startsWith("cluster_network_nat_")));
   });
 
   test("uses the configured availability zones literally", () => {
@@ -80,16 +111,15 @@ describe("AWS cluster stack: network", () => {
 describe("AWS cluster stack: security groups", () => {
   const cluster = clusterOf();
 
-  test("opens the API load balancer only to the NAT gateway's address by default, and to access.apiCidrs", () => {
+  test("opens the API load balancer only to the NAT gateways' addresses by default, and to access.apiCidrs", () => {
     const lbGroup = group(cluster, "kkp-prod-api-lb");
     const sources = ingressRules(cluster).filter((r) => r.security_group_id === lbGroup);
-    expect(sources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([[expect.stringMatching(/^\$\{aws_eip\.cluster_network_nat-eip_\w+\.public_ip\}\/32$/), 6443, 6443]]);
+    // Every zone's NAT address: the nodes of each zone reach the API's public endpoint from their own.
+    const nat = (suffix: string) => [expect.stringMatching(new RegExp(`^\\$\\{aws_eip\\.cluster_network_nat-eip${suffix}_\\w+\\.public_ip\\}/32$`)), 6443, 6443];
+    expect(sources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([nat(""), nat("-2"), nat("-3")]);
     const admins = clusterOf((c) => (c.access.apiCidrs = ["198.51.100.0/24"]));
     const adminSources = ingressRules(admins).filter((r) => r.security_group_id === group(admins, "kkp-prod-api-lb"));
-    expect(adminSources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([
-      ["198.51.100.0/24", 6443, 6443],
-      [expect.stringMatching(/^\$\{aws_eip\.cluster_network_nat-eip_\w+\.public_ip\}\/32$/), 6443, 6443],
-    ]);
+    expect(adminSources.map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([["198.51.100.0/24", 6443, 6443], nat(""), nat("-2"), nat("-3")]);
   });
 
   test("admits the API on the nodes only from the load balancer", () => {

@@ -45,7 +45,7 @@ export class AwsCluster extends Construct {
     const network = new AwsNetwork(this, "network", { clusterName: name, settings });
     const ami = settings.amiId ?? this.latestUbuntu();
 
-    const firewall = new ClusterFirewall(this, "firewall", { config, clusterName: name, vpcId: network.vpcId, egressCidr: network.egressCidr });
+    const firewall = new ClusterFirewall(this, "firewall", { config, clusterName: name, vpcId: network.vpcId, egressCidrs: network.egressCidrs });
     const keyPair = new KeyPair(this, "ssh-key", { keyName: `${name}-deployer`, publicKey: config.ssh.publicKey });
     // With the identity stack, every role of the cluster carries its permissions boundary.
     const permissionsBoundary =
@@ -175,8 +175,8 @@ interface ClusterFirewallProps {
   readonly config: KkpConfig;
   readonly clusterName: string;
   readonly vpcId: string;
-  /** The NAT gateway's address: nodes reach the public API endpoint from it, so it is always allowed. */
-  readonly egressCidr?: string;
+  /** The NAT gateways' addresses: nodes reach the public API endpoint from them, so they are always allowed. */
+  readonly egressCidrs: readonly string[];
 }
 
 /**
@@ -200,7 +200,7 @@ class ClusterFirewall extends Construct {
     this.apiLoadBalancer = group("api-lb", "Kubernetes API load balancer");
     this.bastion = config.bastion.enabled ? group("bastion", "SSH bastion") : undefined;
 
-    const apiSources = [...access.apiCidrs, ...(props.egressCidr ? [props.egressCidr] : [])];
+    const apiSources = [...access.apiCidrs, ...props.egressCidrs];
     apiSources.forEach((cidr, i) => this.allowCidr(this.apiLoadBalancer, `api-from-cidr-${i + 1}`, cidr, API_PORT, API_PORT, "Kubernetes API"));
     this.allowEgress(this.apiLoadBalancer, "api-lb-to-nodes", { referencedSecurityGroupId: this.nodes.id, fromPort: API_PORT, toPort: API_PORT, ipProtocol: "tcp" });
 

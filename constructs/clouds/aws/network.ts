@@ -1,6 +1,8 @@
 /**
- * The cluster's network: a VPC with a public and a private subnet per zone and one NAT gateway, or an
- * existing VPC. Load balancers and the bastion sit in public subnets; the nodes in private ones.
+ * The cluster's network: a VPC with a public and a private subnet per zone and a NAT gateway in each zone (or one,
+ * as a cost choice), or an existing VPC. Load balancers and the bastion sit in public subnets; the nodes in private
+ * ones, each routed through its own zone's NAT gateway, so that losing a zone leaves the others' egress (and their
+ * way to the API's public endpoint) intact.
  */
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
@@ -34,8 +36,8 @@ export class AwsNetwork extends Construct {
   readonly zones: readonly string[];
   readonly publicSubnetIds: readonly string[];
   readonly privateSubnetIds: readonly string[];
-  /** The address the nodes reach the internet from, when this construct created the NAT gateway. */
-  readonly egressCidr?: string;
+  /** The addresses the nodes reach the internet from, when this construct created the NAT gateways. */
+  readonly egressCidrs: readonly string[];
 
   constructor(scope: Construct, id: string, props: AwsNetworkProps) {
     super(scope, id);
@@ -48,6 +50,7 @@ export class AwsNetwork extends Construct {
       this.privateSubnetIds = existing.privateSubnetIds;
       // The nodes' zones are those of the private subnets they are placed in.
       this.zones = existing.privateSubnetIds.map((subnetId, i) => new DataAwsSubnet(this, `private-${i + 1}`, { id: subnetId }).availabilityZone);
+      this.egressCidrs = [];
       return;
     }
     this.zones = settings.availabilityZones ?? this.lookUpZones();
@@ -80,27 +83,38 @@ export class AwsNetwork extends Construct {
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
-    const natAddress = new Eip(this, "nat-eip", { domain: "vpc", tags: { Name: `${clusterName}-nat` } });
-    const nat = new NatGateway(this, "nat", {
-      allocationId: natAddress.allocationId,
-      subnetId: publicSubnets[0].id,
-      tags: { Name: clusterName },
-      dependsOn: [gateway],
+    // The first zone's NAT gateway and route table keep the names they had when there was only one.
+    const suffix = (i: number) => (i === 0 ? "" : `-${i + 1}`);
+    const natZones = settings.vpc.natGateways === "per-zone" ? publicSubnets.length : 1;
+    const egress: string[] = [];
+    const privateRoutes = publicSubnets.slice(0, natZones).map((publicSubnet, i) => {
+      const address = new Eip(this, `nat-eip${suffix(i)}`, { domain: "vpc", tags: { Name: `${clusterName}-nat${suffix(i)}` } });
+      const nat = new NatGateway(this, `nat${suffix(i)}`, {
+        allocationId: address.allocationId,
+        subnetId: publicSubnet.id,
+        tags: { Name: `${clusterName}${suffix(i)}` },
+        dependsOn: [gateway],
+      });
+      egress.push(`${address.publicIp}/32`);
+      return new RouteTable(this, `private-routes${suffix(i)}`, {
+        vpcId: vpc.id,
+        route: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
+        tags: { Name: `${clusterName}-private${suffix(i)}` },
+      });
     });
-    this.egressCidr = `${natAddress.publicIp}/32`;
+
+    this.egressCidrs = egress;
 
     const publicRoutes = new RouteTable(this, "public-routes", {
       vpcId: vpc.id,
       route: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }],
       tags: { Name: `${clusterName}-public` },
     });
-    const privateRoutes = new RouteTable(this, "private-routes", {
-      vpcId: vpc.id,
-      route: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
-      tags: { Name: `${clusterName}-private` },
-    });
     publicSubnets.forEach((s, i) => new RouteTableAssociation(this, `public-${i + 1}-routes`, { subnetId: s.id, routeTableId: publicRoutes.id }));
-    privateSubnets.forEach((s, i) => new RouteTableAssociation(this, `private-${i + 1}-routes`, { subnetId: s.id, routeTableId: privateRoutes.id }));
+    // Each private subnet leaves through its own zone's NAT gateway (with a single one, through that).
+    privateSubnets.forEach(
+      (s, i) => new RouteTableAssociation(this, `private-${i + 1}-routes`, { subnetId: s.id, routeTableId: privateRoutes[Math.min(i, natZones - 1)].id }),
+    );
   }
 
   private lookUpZones(): string[] {

@@ -28,6 +28,12 @@ export const awsCloudSchema = z
                 error: "must have a prefix between /16 and /22, so each zone's subnets have room for nodes",
               })
               .default("10.0.0.0/16").describe("CIDR of the VPC this tool creates. @default 10.0.0.0/16"),
+            natGateways: z
+              .enum(["per-zone", "single"], { error: "cloud.aws.vpc.natGateways must be 'per-zone' or 'single'" })
+              .default("per-zone")
+              .describe(
+                "NAT gateways of the VPC this tool creates: one per zone, each zone's private subnet routed through its own, so the nodes keep their egress and their way to the API's public endpoint when a zone fails; or a single one in the first zone, which costs less and takes every node's egress down with that zone. @default per-zone",
+              ),
             existing: z
               .strictObject({
                 vpcId: z
@@ -40,8 +46,8 @@ export const awsCloudSchema = z
               .optional()
               .describe("Use an existing VPC instead of creating one. Its egress addresses must then be listed in access.apiCidrs."),
           })
-          .default({ cidr: "10.0.0.0/16" })
-          .describe("The network of the cluster. @default a new VPC 10.0.0.0/16"),
+          .default({ cidr: "10.0.0.0/16", natGateways: "per-zone" })
+          .describe("The network of the cluster. @default a new VPC 10.0.0.0/16 with a NAT gateway per zone"),
         amiId: z
           .string()
           .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI ID such as ami-0123456789abcdef0" })
