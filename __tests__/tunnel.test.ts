@@ -4,7 +4,7 @@
  * rendered pipelines open the tunnel before anything reaches the cluster and close it at the end.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { installationOf, pipelinesOf } from "../config/installation";
@@ -17,6 +17,7 @@ import type { Pipeline } from "../constructs/core/pipeline-model";
 import { awsTunnel } from "../constructs/clouds/aws/tunnel";
 import { gcpTunnel } from "../constructs/clouds/gcp/tunnel";
 import { BASTION_OUTPUT, REPOSITORY_PATHS } from "../constructs/core/names";
+import { seedKubeconfigSecret } from "../constructs/pipeline/jobs";
 import { CLOSE_CLUSTER_TUNNEL, openClusterTunnel } from "../constructs/pipeline/shell";
 import type { BastionTunnel } from "../constructs/pipeline/targets";
 import { configFrom, gcpExampleText } from "./helpers";
@@ -155,7 +156,7 @@ test("without a bastion (self-hosted runners inside the network) no tunnel is op
   for (const job of pipeline.jobs) expect(job.steps.some((s) => s.run.includes("kubeone proxy") || s.run.includes("start-session"))).toBe(false);
 });
 
-test("the job's kubeconfig reaches the API through kubeone proxy; the Seed's Secret gets the in-cluster copy without the proxy", () => {
+test("the job's kubeconfig reaches the API through kubeone proxy", () => {
   const config = configFrom();
   const pipeline = pipelinesOf(installationOf({ config, configFile: "kkp.yaml" }))[0];
   const kkpDeploy = pipeline.jobs.find((job) => job.id === "kkp-deploy")!;
@@ -171,7 +172,74 @@ test("the job's kubeconfig reaches the API through kubeone proxy; the Seed's Sec
   expect(run.stderr.replace(/Cluster "kkp-prod" set\.\n?/, "")).toBe("");
   expect(run.status).toBe(0);
   expect(readFileSync(path.join(work, ".kkp/kubeconfig"), "utf8")).toContain("proxy-url: http://127.0.0.1:8888");
-  expect(readFileSync(path.join(work, ".kkp/kubeconfig-in-cluster"), "utf8")).not.toContain("proxy-url");
-  const secretStep = kkpDeploy.steps.find((s) => s.name === "Create the secrets KKP needs")!.run;
-  expect(secretStep).toContain("create secret generic kubeconfig-kubermatic --from-file=kubeconfig=.kkp/kubeconfig-in-cluster");
+});
+
+describe("the Seed's kubeconfig", () => {
+  /**
+   * Runs the kkp-deploy step's seed part with the real kubectl for everything local (config, dry-run creates) and
+   * stand-ins for what needs the cluster: `kubectl apply` records what it was given, and kubermatic-installer's
+   * convert-kubeconfig does what KKP 2.31's does to the file (adds a token user, points the context at it).
+   */
+  function seedSecret(tunnelled: boolean, convert = "default") {
+    const work = testDir("kkp-seed-");
+    const bin = path.join(work, "bin");
+    mkdirSync(bin);
+    const real = spawnSync("bash", ["-c", "command -v kubectl"], { encoding: "utf8" }).stdout.trim();
+    // Client-side creates need no cluster (the sample CA is not a real certificate, which kubectl would parse).
+    writeFileSync(
+      path.join(bin, "kubectl"),
+      `#!/usr/bin/env bash\nif [[ "$*" == "apply -f -" ]]; then cat >> "${work}/applied"; echo --- >> "${work}/applied"\nelif [[ "$*" == *"create "*"--dry-run=client"* ]]; then KUBECONFIG=/dev/null exec "${real}" "$@"\nelse exec "${real}" "$@"; fi\n`,
+    );
+    const converts = {
+      default: 'kubectl --kubeconfig "$3" config set-credentials kkp-prod-kubermatic-service-account --token=sa-token > /dev/null && kubectl --kubeconfig "$3" config set-context admin --user=kkp-prod-kubermatic-service-account > /dev/null',
+      broken: "true",
+    } as Record<string, string>;
+    writeFileSync(path.join(bin, "kubermatic-installer"), `#!/usr/bin/env bash\n[[ "$1 $2" == "convert-kubeconfig --in-place" ]] || exit 2\n${converts[convert]}\n`);
+    for (const tool of ["kubectl", "kubermatic-installer"]) chmodSync(path.join(bin, tool), 0o755);
+    const ca = Buffer.from("CA").toString("base64");
+    const cert = Buffer.from("ADMIN-CERT").toString("base64");
+    mkdirSync(path.join(work, ".kkp"));
+    writeFileSync(
+      path.join(work, ".kkp", "kubeconfig"),
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- name: kkp-prod",
+        "  cluster:",
+        "    server: https://api.example:6443",
+        `    certificate-authority-data: ${ca}`,
+        ...(tunnelled ? ["    proxy-url: http://127.0.0.1:8888"] : []),
+        "contexts:",
+        "- name: admin",
+        "  context: {cluster: kkp-prod, user: kubernetes-admin}",
+        "current-context: admin",
+        "users:",
+        "- name: kubernetes-admin",
+        `  user: {client-certificate-data: ${cert}, client-key-data: ${cert}}`,
+        "",
+      ].join("\n"),
+    );
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: ".kkp/kubeconfig" };
+    const run = spawnSync("bash", ["-euo", "pipefail", "-c", seedKubeconfigSecret(tunnelled)], { cwd: work, env, encoding: "utf8" });
+    const applied = existsSync(path.join(work, "applied")) ? readFileSync(path.join(work, "applied"), "utf8").split("---\n").filter(Boolean).map((doc) => parse(doc)) : [];
+    const secret = applied.find((doc: any) => doc.kind === "Secret");
+    return { run, secret, stored: secret ? parse(Buffer.from(secret.data.kubeconfig, "base64").toString()) : undefined };
+  }
+
+  test.each([true, false])("holds a ServiceAccount token, never the admin certificate, and no proxy (tunnel: %s)", (tunnelled) => {
+    const { run, secret, stored } = seedSecret(tunnelled);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(secret.metadata).toMatchObject({ name: "kubeconfig-kubermatic", namespace: "kubermatic" });
+    expect(stored.users).toEqual([{ name: "kkp-prod-kubermatic-service-account", user: { token: "sa-token" } }]);
+    expect(stored.clusters).toEqual([{ name: "kkp-prod", cluster: { server: "https://api.example:6443", "certificate-authority-data": Buffer.from("CA").toString("base64") } }]);
+    expect(JSON.stringify(stored)).not.toContain(Buffer.from("ADMIN-CERT").toString("base64"));
+  });
+
+  test("refuses to store a kubeconfig that still authenticates with a client certificate", () => {
+    const { run, secret } = seedSecret(true, "broken");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("convert-kubeconfig left a client certificate in the seed's kubeconfig");
+    expect(secret).toBeUndefined();
+  });
 });

@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
-import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, IN_CLUSTER_KUBECONFIG, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
+import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
 
 /** How an environment's pipeline runs its jobs. */
 export interface Shape {
@@ -130,7 +130,7 @@ const FETCH_KUBECONFIG = "Fetch the kubeconfig";
 
 /** The kubeconfig KubeOne fetches over SSH; through the tunnel, pointed at kubeone proxy for the API. */
 function kubeconfigStep(context: JobContext, whenMissing?: string): Step {
-  const fetch = `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG" && cp "$KUBECONFIG" ${IN_CLUSTER_KUBECONFIG})`;
+  const fetch = `(umask 077 && kubeone kubeconfig --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json > "$KUBECONFIG")`;
   return step(
     FETCH_KUBECONFIG,
     [
@@ -140,7 +140,7 @@ function kubeconfigStep(context: JobContext, whenMissing?: string): Step {
   exit 1
 fi` : fetch,
       ...(tunnelled(context)
-        ? ["# The job's tools reach the API through kubeone proxy; the in-cluster copy stays without it.", `kubectl config set-cluster "$(kubectl config view -o jsonpath='{.clusters[0].name}')" --proxy-url=http://${KUBEONE_PROXY}`]
+        ? ["# The job's tools reach the API through kubeone proxy.", `kubectl config set-cluster "$(kubectl config view -o jsonpath='{.clusters[0].name}')" --proxy-url=http://${KUBEONE_PROXY}`]
         : []),
     ].join("\n"),
   );
@@ -294,8 +294,7 @@ export function kkpDeploy(context: JobContext): Job {
       step(
         "Create the secrets KKP needs",
         [
-          "# The seed's kubeconfig, referenced by the Seed object Flux delivers: as the cluster uses it, without the job's proxy.",
-          applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", IN_CLUSTER_KUBECONFIG]]),
+          seedKubeconfigSecret(tunnelled(context)),
           ...(config.kkp.monitoring
             ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
             : []),
@@ -323,6 +322,32 @@ export function kkpDeploy(context: JobContext): Job {
       ...closeSteps(context),
     ],
   });
+}
+
+/**
+ * The Seed's kubeconfig Secret, which the Seed Flux delivers names: KKP's own `kubermatic-installer
+ * convert-kubeconfig` gives the job's kubeconfig a ServiceAccount token (ServiceAccount `kube-system/kubermatic`,
+ * cluster-admin, a token Secret that does not expire), where the admin client certificate KubeOne hands out lapses
+ * after a year and KKP would lose its seed. Stored with that context only and without the job's proxy.
+ */
+export function seedKubeconfigSecret(tunnelled: boolean): string {
+  const inSeed = 'kubectl --kubeconfig "$seed/kubeconfig"';
+  return [
+    "# The seed's kubeconfig: a ServiceAccount token, not the admin certificate, which expires after a year.",
+    "(",
+    "  umask 077",
+    '  seed="$(mktemp -d)"',
+    "  trap 'rm -rf \"$seed\"' EXIT",
+    '  cp "$KUBECONFIG" "$seed/converted"',
+    '  kubermatic-installer convert-kubeconfig --in-place "$seed/converted"',
+    '  kubectl --kubeconfig "$seed/converted" config view --minify --flatten --raw > "$seed/kubeconfig"',
+    ...(tunnelled ? [`  ${inSeed} config unset "clusters.$(${inSeed} config view -o jsonpath='{.clusters[0].name}').proxy-url" > /dev/null`] : []),
+    `  if ${inSeed} config view --raw -o jsonpath='{.users[*].user.client-certificate-data}' | grep -q .; then echo "convert-kubeconfig left a client certificate in the seed's kubeconfig" >&2; exit 1; fi`,
+    ...applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", '"$seed/kubeconfig"']])
+      .split("\n")
+      .map((line) => `  ${line}`),
+    ")",
+  ].join("\n");
 }
 
 /** `flux bootstrap` for the git host, skipped once the environment's flux-system directory is committed. */

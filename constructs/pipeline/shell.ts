@@ -15,8 +15,6 @@ export const PLAN_FILE = "plan.tfplan";
 export const PLAN_REPORT = "plan-summary.md";
 /** The kubeconfig of the cluster, inside the (throw-away) checkout; KUBECONFIG points every tool at it. */
 export const KUBECONFIG = ".kkp/kubeconfig";
-/** The same kubeconfig as the cluster itself uses it, without the job's proxy: what the Seed's Secret holds. */
-export const IN_CLUSTER_KUBECONFIG = ".kkp/kubeconfig-in-cluster";
 /** Where the KKP release's charts are installed by scripts/install-tools.sh. */
 export const KKP_CHARTS = `$HOME/${TOOLS_HOME}/kubermatic/charts`;
 export const SYNTH = "npx cdktf synth";
