@@ -47,7 +47,7 @@ export const validConfig = fc
     data.environments = v.environments.map((name) => ({ name }));
     data.dns.ttlSeconds = v.ttl;
     data.kubernetes = { version: v.kubernetes };
-    Object.assign(data.kkp, { monitoring: v.monitoring, logging: v.logging, alerting: v.monitoring && v.alerting });
+    Object.assign(data.kkp, { monitoring: v.monitoring, logging: v.logging, alerting: v.monitoring && v.alerting ? { webhook: true } : false });
     return data;
   });
 

@@ -211,7 +211,7 @@ describe("bad configuration", () => {
   });
 
   test("fails on alerting without monitoring, saying why", () => {
-    expect(configErrorFor((c) => Object.assign(c.kkp, { monitoring: false, alerting: true }))).toContain(
+    expect(configErrorFor((c) => Object.assign(c.kkp, { monitoring: false, alerting: { webhook: true } }))).toContain(
       "kkp.alerting: needs kkp.monitoring: true, because Alertmanager receives its alerts from Prometheus; enable monitoring or disable alerting",
     );
   });

@@ -21,7 +21,7 @@ import { WORKFLOW_PATH } from "../constructs/ci/github/workflow";
 import type { Job } from "../constructs/core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, KKP_SECRETS } from "../constructs/core/secrets";
 import { repositoryFiles } from "../config/repository-files";
-import { configFrom, gcpExampleText, PRESET_SECRETS } from "./helpers";
+import { configErrorFor, configFrom, gcpExampleText, PRESET_SECRETS } from "./helpers";
 import { testDir } from "./test-dirs";
 
 /** Flux's CRD schemas, one validator per apiVersion and kind the tree may use. */
@@ -167,7 +167,10 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     expect(names).toEqual([...(config.kkp.monitoring ? ["kube-prometheus-stack"] : []), ...(config.kkp.logging ? ["loki", "alloy"] : [])]);
     const stack = fluxObjects.find((o) => o.kind === "HelmRelease" && o.metadata.name === "kube-prometheus-stack");
     if (stack) {
-      expect(stack.spec.values.alertmanager.enabled).toBe(config.kkp.alerting);
+      expect(stack.spec.values.alertmanager.enabled).toBe(config.kkp.alerting !== false);
+      // Targets KubeOne binds to 127.0.0.1 are neither scraped nor alerted on: nothing fires forever on them.
+      for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) expect(stack.spec.values[component]).toEqual({ enabled: false });
+      expect(stack.spec.values.defaultRules.rules).toEqual({ kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false });
       // Grafana through KKP's Gateway: an HTTPRoute for its host, from a namespace the Gateway admits; no Ingress.
       expect(stack.spec.values.grafana.ingress).toEqual({ enabled: false });
       expect(stack.spec.values.grafana.route.main).toEqual({ enabled: true, hostnames: [`grafana.${env.domain}`], parentRefs: [{ name: "kubermatic", namespace: "kubermatic" }] });
@@ -286,6 +289,51 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
 
   test("matches the reviewed snapshot, file by file", () => {
     for (const [file, content] of files) if (file !== WORKFLOW_PATH) expect(content).toMatchSnapshot(file);
+  });
+});
+
+describe("Alertmanager's receivers", () => {
+  const gcp = configFrom(undefined, gcpExampleText);
+  const alertmanager = (config: KkpConfig) =>
+    yamlFiles(repositoryFiles(installationOf({ config, configFile: "kkp.yaml" })))
+      .filter(([file]) => file.startsWith("flux/"))
+      .flatMap(([, content]) => objectsOf(content))
+      .find((o) => o.kind === "HelmRelease" && o.metadata.name === "kube-prometheus-stack").spec.values.alertmanager;
+
+  test("route every alert to the configured receivers, and the Watchdog to the dead-man's switch, naming only secret files", () => {
+    const values = alertmanager(gcp);
+    expect(values.alertmanagerSpec.secrets).toEqual(["alertmanager-receivers"]);
+    expect(values.config.route).toMatchObject({ receiver: "kkp", routes: [{ receiver: "heartbeat", matchers: ['alertname = "Watchdog"'], repeat_interval: "1m" }, { receiver: "null" }] });
+    const receivers = Object.fromEntries(values.config.receivers.map((r: any) => [r.name, r]));
+    expect(receivers.kkp.slack_configs).toEqual([{ channel: "#kkp-alerts", api_url_file: "/etc/alertmanager/secrets/alertmanager-receivers/slack-url", send_resolved: true }]);
+    expect(receivers.heartbeat.webhook_configs).toEqual([{ url_file: "/etc/alertmanager/secrets/alertmanager-receivers/heartbeat-url", send_resolved: false }]);
+    // The chart's null receiver stays defined for the routes that mute.
+    expect(receivers.null).toEqual({ name: "null" });
+  });
+
+  test("e-mail with a login reads its password from the mounted Secret; without a heartbeat the Watchdog goes nowhere", () => {
+    const config = configFrom((c) => {
+      c.kkp.alerting = { email: { to: "ops@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", username: "alertmanager" }, webhook: true };
+    }, gcpExampleText);
+    const values = alertmanager(config);
+    const kkp = values.config.receivers.find((r: any) => r.name === "kkp");
+    expect(kkp.email_configs).toEqual([
+      { to: "ops@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", require_tls: true, send_resolved: true, auth_username: "alertmanager", auth_password_file: "/etc/alertmanager/secrets/alertmanager-receivers/smtp-password" },
+    ]);
+    expect(kkp.webhook_configs).toEqual([{ url_file: "/etc/alertmanager/secrets/alertmanager-receivers/webhook-url", send_resolved: true }]);
+    expect(values.config.route.routes[0]).toEqual({ receiver: "null", matchers: ['alertname = "Watchdog"'] });
+    // kkp-deploy writes exactly the credentials the receivers use, from CI secrets, into the Secret Alertmanager mounts.
+    const step = stepOf(jobOf(config, "kkp-deploy"), "Create the secrets KKP needs");
+    expect(step.run).toContain("-n monitoring create secret generic alertmanager-receivers --from-file=smtp-password=\"$values/smtp-password\" --from-file=webhook-url=\"$values/webhook-url\"");
+    expect(step.secrets!.map((s) => s.name)).toEqual(["KKP_ALERTMANAGER_SMTP_PASSWORD", "KKP_ALERTMANAGER_WEBHOOK_URL", "KKP_GRAFANA_CLIENT_SECRET"]);
+  });
+
+  test("alerting without a receiver, or the old alerting: true, is refused with the fix", () => {
+    expect(configErrorFor((c) => (c.kkp.alerting = { heartbeat: true }), gcpExampleText)).toContain("kkp.alerting: names no receiver: add email, slack or webhook: true");
+    expect(configErrorFor((c) => (c.kkp.alerting = true), gcpExampleText)).toContain("kkp.alerting: is true, but Alertmanager needs somewhere to send alerts: name the receivers instead");
+    expect(configErrorFor((c) => (c.kkp.alerting = { email: { to: "ops@example.com", from: "a@example.com", smarthost: "smtp.example.com" } }), gcpExampleText)).toContain(
+      "kkp.alerting.email.smarthost: must be host:port of an SMTP server",
+    );
   });
 });
 

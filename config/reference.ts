@@ -22,17 +22,25 @@ export function configReferenceTable(): string {
   return rows.join("\n");
 }
 
-function walk(schema: JsonSchema, at: string, required: boolean, rows: string[]): void {
+function walk(schema: JsonSchema, at: string, required: boolean, rows: string[], type?: string): void {
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants) {
+    // `false` or an object (kkp.alerting): one row, then the object's settings.
+    const constants = variants.filter((variant) => variant.const !== undefined);
+    const [other, ...rest] = variants.filter((variant) => variant.const === undefined);
+    if (constants.length > 0 && other && rest.length === 0) {
+      const label = `${constants.map((c) => `\`${String(c.const)}\``).join(" \\| ")} or ${typeOf(other)}`;
+      walk({ ...other, description: other.description ?? schema.description, default: schema.default }, at, required, rows, label);
+      return;
+    }
     for (const variant of variants) walk({ ...variant, description: variant.description ?? schema.description }, at, required, rows);
     return;
   }
-  if (at) rows.push(row(schema, at, required));
+  if (at) rows.push(row(schema, at, required, type));
   if (schema.type === "object" && schema.properties) {
     for (const [key, child] of Object.entries(schema.properties)) {
       const childPath = at ? `${at}.${key}` : key;
-      if (child.const !== undefined) {
+      if (child.const !== undefined && key === "provider") {
         rows.push(`| \`${childPath}\` | \`${String(child.const)}\` | **required** | Selects the settings below. |`);
         continue;
       }
@@ -46,14 +54,15 @@ function walk(schema: JsonSchema, at: string, required: boolean, rows: string[])
   }
 }
 
-function row(schema: JsonSchema, at: string, required: boolean): string {
+function row(schema: JsonSchema, at: string, required: boolean, type = typeOf(schema)): string {
   const [description, documentedDefault] = (schema.description ?? "").split(" @default ");
   const fallback = schema.default !== undefined ? `\`${JSON.stringify(schema.default)}\`` : required ? "**required**" : "optional";
   const shown = documentedDefault ? documentedDefault.replace(/^- /, "") : fallback;
-  return `| \`${at}\` | ${typeOf(schema)} | ${escape(shown)} | ${escape(description)} |`;
+  return `| \`${at}\` | ${type} | ${escape(shown)} | ${escape(description)} |`;
 }
 
 function typeOf(schema: JsonSchema): string {
+  if (schema.const !== undefined) return `\`${String(schema.const)}\``;
   if (schema.enum) return schema.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
   if (schema.type === "array") return `list of ${schema.items?.type === "object" ? "objects" : `${schema.items?.type ?? "any"}s`}`;
   if (schema.type === "object" && schema.additionalProperties && typeof schema.additionalProperties === "object") return "map of strings";

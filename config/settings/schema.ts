@@ -29,6 +29,35 @@ const environmentSchema = z.strictObject({
     .describe("Who must approve the apply-and-later jobs of this environment (CI environment protection; Bitbucket's deployment permissions are set in its repository settings). @default nobody"),
 });
 
+/** Where Alertmanager sends alerts: the credentials of each receiver are CI secrets (content/alerting.ts). */
+const alertingSchema = z
+  .strictObject({
+    email: z
+      .strictObject({
+        to: email.describe("Address the alerts go to."),
+        from: email.describe("Sender address."),
+        smarthost: z
+          .string()
+          .regex(/^[a-z0-9.-]+:\d{1,5}$/, { error: "must be host:port of an SMTP server, such as smtp.example.com:587" })
+          .describe("SMTP server as host:port; TLS is required."),
+        username: z.string().min(1).optional().describe("SMTP login; its password is the CI secret KKP_ALERTMANAGER_SMTP_PASSWORD. @default no login"),
+      })
+      .optional()
+      .describe("E-mail receiver."),
+    slack: z
+      .strictObject({ channel: z.string().regex(/^[#@]?[a-z0-9._-]{1,80}$/, { error: "must be a Slack channel such as #kkp-alerts" }).describe("Channel, e.g. #kkp-alerts.") })
+      .optional()
+      .describe("Slack receiver; the incoming-webhook URL is the CI secret KKP_ALERTMANAGER_SLACK_URL."),
+    webhook: z.literal(true).optional().describe("Webhook receiver (an incident tool's endpoint); its URL is the CI secret KKP_ALERTMANAGER_WEBHOOK_URL."),
+    heartbeat: z
+      .boolean()
+      .default(false)
+      .describe("Send the always-firing Watchdog alert every minute to a dead-man's switch (URL: the CI secret KKP_ALERTMANAGER_HEARTBEAT_URL), which pages when it stops. @default false"),
+  })
+  .refine((alerting) => alerting.email || alerting.slack || alerting.webhook, {
+    error: "names no receiver: add email, slack or webhook: true, or set alerting: false",
+  });
+
 const VERSION = /^v?\d+\.\d+(\.\d+)?$/;
 /** A pinned tool version; the default is also the example the error message gives. */
 const version = (fallback: string, what: string) =>
@@ -166,9 +195,16 @@ export const settingsShape = {
           .describe("Deliver Prometheus, Grafana (at https://grafana.<domain>, login through Dex), node-exporter and kube-state-metrics with Flux. @default false"),
         logging: z.boolean().default(false).describe("Deliver Loki and Grafana Alloy (collecting every pod's logs) with Flux. @default false"),
         alerting: z
-          .boolean()
+          .union([z.literal(false), alertingSchema], {
+            error: (issue) =>
+              issue.input === true
+                ? "is true, but Alertmanager needs somewhere to send alerts: name the receivers instead, e.g. alerting: { email: { to: ops@example.com, from: alertmanager@example.com, smarthost: smtp.example.com:587 } }, or slack, or webhook: true (README, alerting)"
+                : undefined,
+          })
           .default(false)
-          .describe("Deliver Alertmanager with Flux and point Prometheus at it; needs monitoring: true. @default false"),
+          .describe(
+            "Deliver Alertmanager with Flux, routing every alert to the receivers named here (at least one of email, slack, webhook); needs monitoring: true. Their credentials are CI secrets. @default false",
+          ),
       })
       .describe("Kubermatic Kubernetes Platform."),
     dns: z

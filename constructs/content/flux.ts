@@ -18,6 +18,7 @@
 import { fluxBranch, fluxKustomizationName, REPOSITORY_PATHS } from "../core/names";
 import type { EnvironmentConfig, KkpConfig } from "../../config/settings/resolve";
 import { FLUX_PARTS, fluxParts, type FluxPart } from "./flux-parts";
+import { ALERT_RECEIVERS_SECRET, alertmanagerConfig } from "./alerting";
 import { CLUSTER_ISSUER, DEX_CLIENTS, GATEWAY_ACCESS_LABEL, gatewayApi, grafanaHost, KKP_GATEWAY } from "./kubermatic";
 import type { CloudContent, GitHost } from "./targets";
 import type { Manifest } from "./yaml";
@@ -295,7 +296,17 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
   const dex = `https://${env.domain}/dex`;
   const host = grafanaHost(env);
   return helmRelease(CHARTS.kubePrometheusStack, "kube-prometheus-stack", "monitoring", {
-    alertmanager: { enabled: config.kkp.alerting },
+    alertmanager: config.kkp.alerting
+      ? { enabled: true, config: alertmanagerConfig(config.kkp.alerting), alertmanagerSpec: { secrets: [ALERT_RECEIVERS_SECRET] } }
+      : { enabled: false },
+    // KubeOne keeps kubeadm's bindings: the scheduler and controller-manager listen on 127.0.0.1, etcd's metrics on
+    // 127.0.0.1:2381, kube-proxy's on 127.0.0.1:10249. Prometheus cannot reach them, so scraping them, and their
+    // alerts (which would fire forever on the missing targets), are turned off; the API server and kubelets stay.
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeEtcd: { enabled: false },
+    kubeProxy: { enabled: false },
+    defaultRules: { rules: { kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false } },
     prometheus: {
       prometheusSpec: {
         retention: "15d",

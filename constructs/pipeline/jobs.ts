@@ -7,6 +7,7 @@ import { DNS_TARGET_VARIABLES, type DnsTargetService, fluxBranch, MAIN_BRANCH, R
 import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
+import { ALERT_RECEIVERS_SECRET, alertingSecrets } from "../content/alerting";
 import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
@@ -79,6 +80,9 @@ function deployJob(context: JobContext, job: Omit<Job, "triggers" | "environment
     ...(job.steps.some((s) => s.name === FETCH_KUBECONFIG) ? { env: { KUBECONFIG } } : {}),
   });
 }
+
+/** A step's secrets, or none: an empty list would be rendered as an empty env. */
+const nonEmpty = <T>(list: readonly T[]): readonly T[] | undefined => (list.length > 0 ? list : undefined);
 
 /** The saved plan of the cluster stack, handed from the plan job to the apply job. */
 const planArtifact = (env: EnvironmentConfig) => ({ name: `plan-${env.name}`, directory: stackDir(stackIds.cluster(env.name)) });
@@ -295,11 +299,14 @@ export function kkpDeploy(context: JobContext): Job {
         "Create the secrets KKP needs",
         [
           seedKubeconfigSecret(tunnelled(context)),
+          ...(config.kkp.alerting
+            ? ["# The alert receivers' credentials, which Alertmanager mounts; its configuration names only their files.", applySecretFromEnv("monitoring", ALERT_RECEIVERS_SECRET, alertingSecrets(config.kkp.alerting))]
+            : []),
           ...(config.kkp.monitoring
             ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
             : []),
         ].join("\n"),
-        config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : undefined,
+        nonEmpty([...(config.kkp.alerting ? alertingSecrets(config.kkp.alerting).map(([, secret]) => secret) : []), ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : [])]),
       ),
       step(
         "kubermatic-installer deploy",
