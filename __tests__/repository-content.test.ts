@@ -116,6 +116,15 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     expect(() => new ClusterIssuer(broken).validate()).toThrow(/parentRefs/);
   });
 
+  test("kkp-deploy applies that ClusterIssuer, from the file Flux applies, right after the installer made cert-manager and the Gateway", () => {
+    const job = jobOf(config, "kkp-deploy");
+    const names = job.steps.map((s) => s.name);
+    expect(names.indexOf("Apply the certificate issuer")).toBe(names.indexOf("kubermatic-installer deploy") + 1);
+    const file = stepOf(job, "Apply the certificate issuer").run.match(/-f (\S+)$/m)![1];
+    expect(objectsOf(files.get(file)!)).toEqual([fluxObjects.find((o) => o.kind === "ClusterIssuer")]);
+    expect(stepOf(job, "Apply the certificate issuer").run).toContain("kubectl wait --for condition=established --timeout=5m crd/clusterissuers.cert-manager.io");
+  });
+
   test("Grafana's HTTPRoute, as the chart renders it from these values, is a valid Gateway API route", () => {
     const stack = fluxObjects.find((o) => o.kind === "HelmRelease" && o.metadata.name === "kube-prometheus-stack");
     if (!stack) return;

@@ -73,7 +73,7 @@ const PART_CONTENT: Readonly<Record<FluxPart, (config: KkpConfig, env: Environme
   platform: (config, _env, cloud) => ({
     substituteFrom: PRESET_CREDENTIALS_SECRET,
     files: [
-      { name: "cluster-issuer.yaml", objects: [clusterIssuer(config)] },
+      { name: CLUSTER_ISSUER_FILE, objects: [clusterIssuer(config)] },
       { name: "seed.yaml", objects: [seed(cloud)] },
       { name: "project.yaml", objects: project(config) },
       { name: "preset.yaml", objects: [preset(config, cloud)] },
@@ -88,6 +88,13 @@ const PART_CONTENT: Readonly<Record<FluxPart, (config: KkpConfig, env: Environme
 
 export function fluxRoot(env: EnvironmentConfig): string {
   return `${REPOSITORY_PATHS.fluxCluster(env.name)}/kkp`;
+}
+
+const CLUSTER_ISSUER_FILE = "cluster-issuer.yaml";
+
+/** The ClusterIssuer's file in the Flux tree, which kkp-deploy also applies, right after the installer. */
+export function clusterIssuerPath(env: EnvironmentConfig): string {
+  return `${fluxRoot(env)}/parts/platform/${CLUSTER_ISSUER_FILE}`;
 }
 
 export function fluxTree(config: KkpConfig, env: EnvironmentConfig, targets: FluxTargets): GeneratedFile[] {

@@ -8,7 +8,7 @@ import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
 import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { ALERT_RECEIVERS_SECRET, alertingSecrets } from "../content/alerting";
-import { GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
+import { clusterIssuerPath, GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
 import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
@@ -325,6 +325,15 @@ export function kkpDeploy(context: JobContext): Job {
             : [installer]),
         ].join("\n"),
         installerSecrets(config),
+      ),
+      step(
+        "Apply the certificate issuer",
+        [
+          "# The installer has installed cert-manager and KKP's Gateway, whose certificate waits for this issuer: apply it now",
+          "# instead of when Flux first reconciles (Flux takes the object over, unchanged, from its own copy of the file).",
+          "kubectl wait --for condition=established --timeout=5m crd/clusterissuers.cert-manager.io",
+          `kubectl apply --server-side --field-manager=kkp-deploy -f ${clusterIssuerPath(env)}`,
+        ].join("\n"),
       ),
       ...closeSteps(context),
     ],
