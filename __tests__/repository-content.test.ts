@@ -123,6 +123,8 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const file = stepOf(job, "Apply the certificate issuer").run.match(/-f (\S+)$/m)![1];
     expect(objectsOf(files.get(file)!)).toEqual([fluxObjects.find((o) => o.kind === "ClusterIssuer")]);
     expect(stepOf(job, "Apply the certificate issuer").run).toContain("kubectl wait --for condition=established --timeout=5m crd/clusterissuers.cert-manager.io");
+    // Flux holds the fields once it has applied them: a changed issuer must win over Flux's older copy, not conflict.
+    expect(stepOf(job, "Apply the certificate issuer").run).toContain("kubectl apply --server-side --force-conflicts --field-manager=kkp-deploy -f ");
   });
 
   test("Grafana's HTTPRoute, as the chart renders it from these values, is a valid Gateway API route", () => {
@@ -312,7 +314,7 @@ describe("Alertmanager's receivers", () => {
   test("route every alert to the configured receivers, and the Watchdog to the dead-man's switch, naming only secret files", () => {
     const values = alertmanager(gcp);
     expect(values.alertmanagerSpec.secrets).toEqual(["alertmanager-receivers"]);
-    expect(values.config.route).toMatchObject({ receiver: "kkp", routes: [{ receiver: "heartbeat", matchers: ['alertname = "Watchdog"'], repeat_interval: "1m" }, { receiver: "null" }] });
+    expect(values.config.route).toMatchObject({ receiver: "kkp", routes: [{ receiver: "heartbeat", matchers: ['alertname = "Watchdog"'], group_interval: "1m", repeat_interval: "50s" }, { receiver: "null" }] });
     const receivers = Object.fromEntries(values.config.receivers.map((r: any) => [r.name, r]));
     expect(receivers.kkp.slack_configs).toEqual([{ channel: "#kkp-alerts", api_url_file: "/etc/alertmanager/secrets/alertmanager-receivers/slack-url", send_resolved: true }]);
     expect(receivers.heartbeat.webhook_configs).toEqual([{ url_file: "/etc/alertmanager/secrets/alertmanager-receivers/heartbeat-url", send_resolved: false }]);

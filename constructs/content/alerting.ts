@@ -12,7 +12,8 @@ import type { Secret } from "../core/pipeline-model";
 export const ALERT_RECEIVERS_SECRET = "alertmanager-receivers";
 const SECRET_DIR = `/etc/alertmanager/secrets/${ALERT_RECEIVERS_SECRET}`;
 
-const secret = (name: string, description: string): Secret => ({ name, description, scope: "environment", format: "token" });
+// No `format: "token"`: GitLab masks only values of a limited alphabet, which URLs with queries and passwords break.
+const secret = (name: string, description: string): Secret => ({ name, description, scope: "environment" });
 
 /** Each receiver's credential: the CI secret, and its key (file name) in the mounted Secret. */
 export const ALERTING_SECRETS = {
@@ -72,7 +73,9 @@ export function alertmanagerConfig(alerting: Alerting): Record<string, unknown> 
       routes: [
         // Watchdog fires as long as the alerting pipeline works: to the dead-man's switch every minute, or nowhere.
         heartbeat
-          ? { receiver: "heartbeat", matchers: ['alertname = "Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "1m" }
+          ? // Below group_interval: Alertmanager resends at a flush only once repeat_interval has passed, so equal ones would
+            // send every other minute.
+            { receiver: "heartbeat", matchers: ['alertname = "Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "50s" }
           : { receiver: "null", matchers: ['alertname = "Watchdog"'] },
         // InfoInhibitor only mutes info-level alerts; it is no news to anyone.
         { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },

@@ -332,7 +332,8 @@ export function kkpDeploy(context: JobContext): Job {
           "# The installer has installed cert-manager and KKP's Gateway, whose certificate waits for this issuer: apply it now",
           "# instead of when Flux first reconciles (Flux takes the object over, unchanged, from its own copy of the file).",
           "kubectl wait --for condition=established --timeout=5m crd/clusterissuers.cert-manager.io",
-          `kubectl apply --server-side --field-manager=kkp-deploy -f ${clusterIssuerPath(env)}`,
+          // Flux owns the object once it has applied it; this newer commit's issuer takes those fields back until Flux follows.
+          `kubectl apply --server-side --force-conflicts --field-manager=kkp-deploy -f ${clusterIssuerPath(env)}`,
         ].join("\n"),
       ),
       ...closeSteps(context),
@@ -358,7 +359,8 @@ export function seedKubeconfigSecret(tunnelled: boolean): string {
     '  kubermatic-installer convert-kubeconfig --in-place "$seed/converted"',
     '  kubectl --kubeconfig "$seed/converted" config view --minify --flatten --raw > "$seed/kubeconfig"',
     ...(tunnelled ? [`  ${inSeed} config unset "clusters.$(${inSeed} config view -o jsonpath='{.clusters[0].name}').proxy-url" > /dev/null`] : []),
-    `  if ${inSeed} config view --raw -o jsonpath='{.users[*].user.client-certificate-data}' | grep -q .; then echo "convert-kubeconfig left a client certificate in the seed's kubeconfig" >&2; exit 1; fi`,
+    `  certificates="$(${inSeed} config view --raw -o jsonpath='{.users[*].user.client-certificate-data}{.users[*].user.client-key-data}{.users[*].user.client-certificate}{.users[*].user.client-key}')"`,
+    `  if [ -n "$certificates" ]; then echo "convert-kubeconfig left a client certificate in the seed's kubeconfig" >&2; exit 1; fi`,
     ...applySecret("kubermatic", "kubeconfig-kubermatic", [["kubeconfig", '"$seed/kubeconfig"']])
       .split("\n")
       .map((line) => `  ${line}`),
