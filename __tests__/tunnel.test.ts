@@ -17,7 +17,7 @@ import type { Pipeline } from "../constructs/core/pipeline-model";
 import { awsTunnel } from "../constructs/clouds/aws/tunnel";
 import { gcpTunnel } from "../constructs/clouds/gcp/tunnel";
 import { BASTION_OUTPUT, REPOSITORY_PATHS } from "../constructs/core/names";
-import { seedKubeconfigSecret } from "../constructs/pipeline/jobs";
+import { KUBEONE_CERTIFICATES_EXPIRING, kubeoneApplyScript, seedKubeconfigSecret } from "../constructs/pipeline/jobs";
 import { CLOSE_CLUSTER_TUNNEL, openClusterTunnel } from "../constructs/pipeline/shell";
 import type { BastionTunnel } from "../constructs/pipeline/targets";
 import { configFrom, gcpExampleText } from "./helpers";
@@ -241,5 +241,46 @@ describe("the Seed's kubeconfig", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("convert-kubeconfig left a client certificate in the seed's kubeconfig");
     expect(secret).toBeUndefined();
+  });
+});
+
+describe("kubeone apply renews the control plane's certificates before they lapse", () => {
+  /** The step's script against a stand-in kubeone that logs KubeOne 1.14's 90-day warning when `expiring`. */
+  function applyWith(expiring: boolean) {
+    const work = testDir("kkp-kubeone-apply-");
+    const bin = path.join(work, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, "kubeone"),
+      [
+        "#!/usr/bin/env bash",
+        `echo "kubeone $*" >> "${work}/calls"`,
+        'for arg in "$@"; do [ "${previous:-}" = --credentials ] && cp "$arg" "$(dirname "$0")/../credentials-seen"; previous="$arg"; done',
+        `if ${expiring} && [[ "$*" != *--force-upgrade* ]]; then echo 'time="..." level=warning msg="Your ${KUBEONE_CERTIFICATES_EXPIRING}"' >&2; fi`,
+        "",
+      ].join("\n"),
+    );
+    chmodSync(path.join(bin, "kubeone"), 0o755);
+    const run = spawnSync("bash", ["-euo", "pipefail", "-c", kubeoneApplyScript()], {
+      cwd: work,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBEONE_CREDENTIALS: "AWS_ACCESS_KEY_ID: x" },
+      encoding: "utf8",
+    });
+    return { run, calls: readFileSync(path.join(work, "calls"), "utf8").trim().split("\n"), credentials: readFileSync(path.join(work, "credentials-seen"), "utf8") };
+  }
+
+  test("an apply that warns of certificates expiring within 90 days is followed by kubeone apply --force-upgrade, KubeOne's way to renew them", () => {
+    const { run, calls } = applyWith(true);
+    expect(run.status).toBe(0);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toMatch(/^kubeone apply --manifest kubeone\/kubeone\.yaml --tfjson tf\.json --credentials \S+ --auto-approve --force-upgrade$/);
+    expect(run.stderr).toContain("renewing them with kubeone apply --force-upgrade");
+  });
+
+  test("otherwise one apply, with the credentials in a private file", () => {
+    const { run, calls, credentials } = applyWith(false);
+    expect(run.status).toBe(0);
+    expect(calls).toEqual([expect.not.stringContaining("--force-upgrade")]);
+    expect(credentials).toBe("AWS_ACCESS_KEY_ID: x\n");
   });
 });

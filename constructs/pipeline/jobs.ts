@@ -262,20 +262,34 @@ export function kubeoneApply(context: JobContext): Job {
         "Refuse an upgrade that skips a Kubernetes minor",
         `${tunnelled(context) ? `KKP_API_PROXY=http://${KUBEONE_PROXY} ` : ""}npx tsx scripts/upgrade-guard.ts kubernetes ${context.source.config.kubernetes.version} tf.json`,
       ),
-      step(
-        "kubeone apply",
-        [
-          'credentials="$(mktemp)"',
-          'trap \'rm -f "$credentials"\' EXIT',
-          'printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials"',
-          `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`,
-        ].join("\n"),
-        [SECRETS.kubeoneCredentials],
-      ),
+      step("kubeone apply", kubeoneApplyScript(), [SECRETS.kubeoneCredentials]),
       ...closeSteps(context),
     ],
   });
 }
+
+/**
+ * KubeOne 1.14 checks the control plane's certificates on every apply and, when they expire within 90 days, only
+ * warns unless run with `--force-upgrade` (pkg/tasks/certs.go: renewControlPlaneCerts); kubeadm's certificates
+ * last a year. So an apply that brings the warning is followed by the one that renews them.
+ */
+export function kubeoneApplyScript(): string {
+  const apply = `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`;
+  return [
+    'credentials="$(mktemp)"',
+    'log="$(mktemp)"',
+    'trap \'rm -f "$credentials" "$log"\' EXIT',
+    'printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials"',
+    `${apply} 2>&1 | tee "$log"`,
+    `if grep -q "${KUBEONE_CERTIFICATES_EXPIRING}" "$log"; then`,
+    '  echo "The control plane\'s certificates expire within 90 days: renewing them with kubeone apply --force-upgrade." >&2',
+    `  ${apply} --force-upgrade`,
+    "fi",
+  ].join("\n");
+}
+
+/** What KubeOne 1.14 logs (sic) when the control plane's certificates expire within 90 days. */
+export const KUBEONE_CERTIFICATES_EXPIRING = "control-plane certificates are about to expire in less then 90 days";
 
 export function kkpDeploy(context: JobContext): Job {
   const { source, env } = context;
