@@ -51,59 +51,8 @@ function lockTableName(bucketName: string): string {
 class S3StateBucket extends Construct {
   constructor(scope: Construct, id: string, props: S3StateStoreProps) {
     super(scope, id);
-    const bucket = new S3Bucket(this, "bucket", {
-      bucket: props.bucketName,
-      lifecycle: { preventDestroy: true },
-    });
-    new S3BucketVersioningA(this, "versioning", {
-      bucket: bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
-    });
     // Old state versions are kept for recovery, but not forever.
-    new S3BucketLifecycleConfiguration(this, "old-versions", {
-      bucket: bucket.id,
-      rule: [
-        {
-          id: "expire-old-state-versions",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          noncurrentVersionExpiration: [{ noncurrentDays: 90, newerNoncurrentVersions: 20 }],
-        },
-      ],
-    });
-    new S3BucketOwnershipControls(this, "ownership", {
-      bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketPolicy(this, "tls-only", {
-      bucket: bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [`arn:aws:s3:::${props.bucketName}`, `arn:aws:s3:::${props.bucketName}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
-      }),
-      // A policy put before the public access block is in place can be refused as "public".
-      dependsOn: [publicAccess],
-    });
+    hardenedBucket(this, { bucketName: props.bucketName, oldVersions: { ruleId: "expire-old-state-versions", days: 90, keep: 20 } });
     if (props.locking === "dynamodb") {
       new DynamodbTable(this, "lock", {
         name: lockTableName(props.bucketName),
@@ -117,4 +66,71 @@ class S3StateBucket extends Construct {
       });
     }
   }
+}
+
+export interface HardenedBucketProps {
+  readonly bucketName: string;
+  /** How long overwritten or deleted objects are kept: `days` after they stop being current, the newest `keep` longer. */
+  readonly oldVersions: { readonly ruleId: string; readonly days: number; readonly keep?: number };
+}
+
+/**
+ * A bucket in `scope` that is versioned, KMS-encrypted, owner-enforced, private, TLS-only and protected from
+ * `terraform destroy`, with old versions expiring: the state bucket, and each environment's etcd backups.
+ */
+export function hardenedBucket(scope: Construct, props: HardenedBucketProps): S3Bucket {
+  const { bucketName, oldVersions } = props;
+  const bucket = new S3Bucket(scope, "bucket", {
+    bucket: bucketName,
+    lifecycle: { preventDestroy: true },
+  });
+  new S3BucketVersioningA(scope, "versioning", {
+    bucket: bucket.id,
+    versioningConfiguration: { status: "Enabled" },
+  });
+  new S3BucketServerSideEncryptionConfigurationA(scope, "encryption", {
+    bucket: bucket.id,
+    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+  });
+  new S3BucketLifecycleConfiguration(scope, "old-versions", {
+    bucket: bucket.id,
+    rule: [
+      {
+        id: oldVersions.ruleId,
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        noncurrentVersionExpiration: [{ noncurrentDays: oldVersions.days, ...(oldVersions.keep !== undefined ? { newerNoncurrentVersions: oldVersions.keep } : {}) }],
+      },
+    ],
+  });
+  new S3BucketOwnershipControls(scope, "ownership", {
+    bucket: bucket.id,
+    rule: { objectOwnership: "BucketOwnerEnforced" },
+  });
+  const publicAccess = new S3BucketPublicAccessBlock(scope, "public-access", {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  new S3BucketPolicy(scope, "tls-only", {
+    bucket: bucket.id,
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    }),
+    // A policy put before the public access block is in place can be refused as "public".
+    dependsOn: [publicAccess],
+  });
+  return bucket;
 }
