@@ -29,6 +29,7 @@ describe("GitHub CI stack", () => {
   // KKP 2.31's dashboard logs in with the issuer client: no dashboard client secret.
   const GENERATED = [
     "KKP_ADMIN_PASSWORD_HASH",
+    "KKP_ETCD_BACKUP_PASSWORD",
     "KKP_GRAFANA_CLIENT_SECRET",
     "KKP_ISSUER_CLIENT_SECRET",
     "KKP_ISSUER_COOKIE_KEY",

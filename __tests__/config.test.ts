@@ -31,8 +31,20 @@ describe("configuration defaults", () => {
 
   test("one environment by default, serving kkp.domain", () => {
     expect(configFrom().environments).toEqual([
-      { name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod", reviewers: { users: [], teams: [] } },
+      { name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod", reviewers: { users: [], teams: [] }, etcdBackupBucket: expect.stringMatching(/^kkp-prod-etcd-[0-9a-f]{10}$/) },
     ]);
+  });
+
+  test("etcd backups are on with OIDC credentials, off with static keys, and refused there when asked for", () => {
+    const staticKeys = (c: any) => {
+      delete c.cloud.aws.accountId;
+      c.pipeline = { credentials: "static-keys" };
+    };
+    expect(configFrom(staticKeys).environments[0].etcdBackupBucket).toBeUndefined();
+    expect(configFrom((c) => (c.etcdBackups = { enabled: false })).environments[0].etcdBackupBucket).toBeUndefined();
+    expect(configErrorFor((c) => { staticKeys(c); c.etcdBackups = { enabled: true }; })).toContain(
+      "etcdBackups.enabled: is true, but the backup buckets and their access come with the identity stack, which pipeline.credentials: static-keys has none of",
+    );
   });
 
   test("later environments default to <name>.<kkp.domain>, in promotion order", () => {

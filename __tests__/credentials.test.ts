@@ -90,11 +90,20 @@ describe("AWS: KubeOne's credentials, one IAM user per environment", () => {
     expect(allows(policy, { action: "ec2:CreateTags", resource: instance, context: { "ec2:CreateAction": "RunInstances" } })).toBe(true);
   });
 
-  test("no other IAM action, no wildcard action, nothing outside EC2", () => {
+  test("no other IAM action, no wildcard action, nothing outside EC2 but its own etcd backups", () => {
     const actions: string[] = policy.Statement.flatMap((st: any) => [st.Action].flat());
     expect(actions.filter((a) => a.startsWith("iam:"))).toEqual(["iam:PassRole"]);
     expect(actions.filter((a) => a.includes("*"))).toEqual([]);
-    expect(actions.every((a) => a.startsWith("ec2:") || a === "iam:PassRole")).toBe(true);
+    expect(actions.every((a) => a.startsWith("ec2:") || a.startsWith("s3:") || a === "iam:PassRole")).toBe(true);
+    // S3 only on the environment's backup bucket: restic lists, reads, writes and prunes there, nowhere else.
+    const bucket = env.etcdBackupBucket!;
+    expect(allows(policy, { action: "s3:ListBucket", resource: `arn:aws:s3:::${bucket}` })).toBe(true);
+    for (const action of ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]) {
+      expect(allows(policy, { action, resource: `arn:aws:s3:::${bucket}/data/0a/0a1b` })).toBe(true);
+      expect(allows(policy, { action, resource: `arn:aws:s3:::${config.state.bucketName}/prod-cluster.tfstate` })).toBe(false);
+    }
+    expect(allows(policy, { action: "s3:DeleteBucket", resource: `arn:aws:s3:::${bucket}` })).toBe(false);
+    expect(allows(policy, { action: "s3:PutBucketPolicy", resource: `arn:aws:s3:::${bucket}` })).toBe(false);
   });
 
   test("environments get distinct users scoped to their own cluster", () => {

@@ -431,7 +431,16 @@ describe("the CI stack with several environments", () => {
     const uuids = resources(ci, "github_actions_environment_secret").filter((s) => s.secret_name === "KKP_TELEMETRY_UUID");
     expect(uuids).toHaveLength(3);
     expect(new Set(uuids.map((s) => s.plaintext_value)).size).toBe(3);
-    expect(Object.keys(ci.output!).sort()).toEqual(["kkp_admin_password_apps", "kkp_admin_password_apps_prod", "kkp_admin_password_ops"]);
+    // The passwords a person must read: the administrator's, and the etcd backups' for a restore; all sensitive.
+    expect(Object.keys(ci.output!).sort()).toEqual([
+      "kkp_admin_password_apps",
+      "kkp_admin_password_apps_prod",
+      "kkp_admin_password_ops",
+      "kkp_etcd_backup_password_apps",
+      "kkp_etcd_backup_password_apps_prod",
+      "kkp_etcd_backup_password_ops",
+    ]);
+    for (const output of Object.values<any>(ci.output!)) expect(output.sensitive).toBe(true);
   });
 
   test("a ruleset keeps every deploy/<env> branch for repository admins: no cluster's notify token can create, move or delete one", () => {

@@ -249,7 +249,9 @@ describe("state and stacks with GitLab", () => {
       const address = `https://gitlab.com/api/v4/projects/${project}/terraform/state/${id}`;
       expect(stack.terraform.backend.http).toEqual({ address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 });
     }
-    expect(JSON.stringify(stacks)).not.toContain("aws_s3_bucket");
+    // The only buckets are the identity stack's etcd backup buckets.
+    expect(Object.entries(stacks).filter(([, stack]) => JSON.stringify(stack).includes("aws_s3_bucket\"")).map(([id]) => id)).toEqual(["identity"]);
+    expect(resources(stacks.identity, "aws_s3_bucket").map((b) => b.bucket)).toEqual([expect.stringMatching(/^kkp-prod-etcd-[0-9a-f]{10}$/)]);
   });
 
   test("flux's notifications report commit statuses to the GitLab project", () => {

@@ -144,7 +144,9 @@ describe("the GitHub Actions workflow", () => {
     const job = workflow.jobs["kubeone-apply"];
     const run = job.steps.map((s: any) => s.run ?? "").join("\n");
     expect(run).toContain("output -json > tf.json");
-    expect(run).toContain("kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json");
+    // A private copy of kubeone/kubeone.yaml with the backups addon's parameters filled.
+    expect(run).toContain('npx tsx scripts/fill-secrets.ts kubeone/kubeone.yaml "$private/kubeone.yaml"');
+    expect(run).toContain('kubeone apply --manifest "$private/kubeone.yaml" --tfjson tf.json');
     expect(job.env.SSH_AUTH_SOCK).toBeDefined();
     expect(job.steps.find((s: any) => s.name === "Load the SSH key into an agent").run).toContain('ssh-add - <<< "$SSH_PRIVATE_KEY"');
   });

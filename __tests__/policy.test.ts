@@ -26,18 +26,26 @@ describe.each(examples)("%s", (_, config) => {
   const stacks = synthAll(config);
   const apiCidrs = new Set(config.access.apiCidrs);
 
-  test("state bucket: versioned, encrypted, not public, TLS-only, protected from destroy (GitLab: no bucket, its managed backend)", () => {
+  test("buckets (state, etcd backups): versioned, encrypted, not public, TLS-only, protected from destroy (GitLab: no state bucket)", () => {
     const s3 = all(stacks, "aws_s3_bucket");
     const gcs = all(stacks, "google_storage_bucket");
     const gitlabState = Object.values(stacks).every((stack) => String(stack.terraform.backend.http?.address ?? "").startsWith("https://"));
-    expect(s3.length + gcs.length).toBe(gitlabState ? 0 : 1);
-    for (const bucket of s3) {
-      expect(bucket.lifecycle?.prevent_destroy).toBe(true);
-      expect(all(stacks, "aws_s3_bucket_versioning")[0].versioning_configuration.status).toBe("Enabled");
-      expect(all(stacks, "aws_s3_bucket_server_side_encryption_configuration")[0].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toMatch(/^(aws:kms|AES256)$/);
-      expect(all(stacks, "aws_s3_bucket_public_access_block")[0]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
-      const policy = JSON.parse(all(stacks, "aws_s3_bucket_policy")[0].policy);
-      expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
+    const stateBuckets = stacks.state ? [...all({ state: stacks.state }, "aws_s3_bucket"), ...all({ state: stacks.state }, "google_storage_bucket")] : [];
+    expect(stateBuckets.length).toBe(gitlabState ? 0 : 1);
+    // Each bucket's settings are its own: one of each per bucket, every one as strict.
+    for (const type of ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy"]) {
+      expect({ type, count: all(stacks, type).length }).toEqual({ type, count: s3.length });
+    }
+    for (const bucket of s3) expect(bucket.lifecycle?.prevent_destroy).toBe(true);
+    for (const versioning of all(stacks, "aws_s3_bucket_versioning")) expect(versioning.versioning_configuration.status).toBe("Enabled");
+    for (const encryption of all(stacks, "aws_s3_bucket_server_side_encryption_configuration")) {
+      expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toMatch(/^(aws:kms|AES256)$/);
+    }
+    for (const block of all(stacks, "aws_s3_bucket_public_access_block")) {
+      expect(block).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    }
+    for (const bucketPolicy of all(stacks, "aws_s3_bucket_policy")) {
+      expect(JSON.parse(bucketPolicy.policy).Statement).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
     }
     for (const bucket of gcs) {
       // GCS encrypts at rest and serves only TLS; what can be set wrong is versioning and public access.

@@ -215,7 +215,14 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       kind: "KubeOneCluster",
       versions: { kubernetes: config.kubernetes.version },
       containerRuntime: { containerd: {} },
-      addons: { enable: true, addons: [{ name: "default-storage-class" }] },
+      addons: {
+        enable: true,
+        addons: [
+          { name: "default-storage-class" },
+          // etcd backups, on by default with OIDC credentials; the parameters are filled by kubeone-apply.
+          { name: "backups-restic", params: { resticPassword: "${KKP_ETCD_BACKUP_PASSWORD}", s3Bucket: "${KKP_ETCD_BACKUP_REPOSITORY}", awsDefaultRegion: "${KKP_ETCD_BACKUP_REGION}" } },
+        ],
+      },
     });
     const provider = config.cloud.provider === "aws" ? "aws" : "gce";
     expect(manifest.cloudProvider).toMatchObject({ [provider]: {}, external: true });
@@ -281,8 +288,17 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     }
     expect((secretStep.secrets ?? []).map((s) => s.name)).toEqual([...presetSecrets, "FLUX_NOTIFY_TOKEN"]);
 
+    // The KubeOne manifest's: the backups addon's password, a CI secret of kubeone-apply, and its repository, which
+    // the job sets per environment.
+    const kubeoneApply = jobOf(config, "kubeone-apply");
+    const kubeoneStep = stepOf(kubeoneApply, "kubeone apply");
+    expect(placeholderNames(files.get(REPOSITORY_PATHS.kubeoneManifest)!)).toEqual(["KKP_ETCD_BACKUP_PASSWORD", "KKP_ETCD_BACKUP_REPOSITORY", "KKP_ETCD_BACKUP_REGION"]);
+    expect((kubeoneStep.secrets ?? []).map((s) => s.name)).toEqual(["KUBEONE_CREDENTIALS", "KKP_ETCD_BACKUP_PASSWORD"]);
+    expect(Object.keys(kubeoneApply.env ?? {})).toEqual(["KKP_ETCD_BACKUP_REPOSITORY", "KKP_ETCD_BACKUP_REGION"]);
+    expect(kubeoneStep.run).toContain(`scripts/fill-secrets.ts ${REPOSITORY_PATHS.kubeoneManifest} "$private/kubeone.yaml"`);
+
     // Nothing else carries a placeholder Flux or the installer would have to fill.
-    const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml"));
+    const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml") && file !== REPOSITORY_PATHS.kubeoneManifest);
     for (const [file, content] of others) expect({ file, placeholders: placeholderNames(content) }).toEqual({ file, placeholders: [] });
   });
 

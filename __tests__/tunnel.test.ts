@@ -246,7 +246,7 @@ describe("the Seed's kubeconfig", () => {
 
 describe("kubeone apply renews the control plane's certificates before they lapse", () => {
   /** The step's script against a stand-in kubeone that logs KubeOne 1.14's 90-day warning when `expiring`. */
-  function applyWith(expiring: boolean) {
+  function applyWith(expiring: boolean, filled = false) {
     const work = testDir("kkp-kubeone-apply-");
     const bin = path.join(work, "bin");
     mkdirSync(bin);
@@ -255,18 +255,31 @@ describe("kubeone apply renews the control plane's certificates before they laps
       [
         "#!/usr/bin/env bash",
         `echo "kubeone $*" >> "${work}/calls"`,
-        'for arg in "$@"; do [ "${previous:-}" = --credentials ] && cp "$arg" "$(dirname "$0")/../credentials-seen"; previous="$arg"; done',
+        'for arg in "$@"; do [ "${previous:-}" = --credentials ] && cp "$arg" "$(dirname "$0")/../credentials-seen"; [ "${previous:-}" = --manifest ] && cp "$arg" "$(dirname "$0")/../manifest-seen"; previous="$arg"; done',
         `if ${expiring} && [[ "$*" != *--force-upgrade* ]]; then echo 'time="..." level=warning msg="Your ${KUBEONE_CERTIFICATES_EXPIRING}"' >&2; fi`,
         "",
       ].join("\n"),
     );
     chmodSync(path.join(bin, "kubeone"), 0o755);
-    const run = spawnSync("bash", ["-euo", "pipefail", "-c", kubeoneApplyScript()], {
-      cwd: work,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBEONE_CREDENTIALS: "AWS_ACCESS_KEY_ID: x" },
+    const run = spawnSync("bash", ["-euo", "pipefail", "-c", kubeoneApplyScript(filled)], {
+      // Filling runs the project's fill-secrets.ts on the committed manifest, so from the project's root.
+      cwd: filled ? PROJECT_ROOT : work,
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        KUBEONE_CREDENTIALS: "AWS_ACCESS_KEY_ID: x",
+        KKP_ETCD_BACKUP_PASSWORD: "restic-canary",
+        KKP_ETCD_BACKUP_REPOSITORY: "s3:s3.eu-central-1.amazonaws.com/kkp-prod-etcd-0123456789",
+        KKP_ETCD_BACKUP_REGION: "eu-central-1",
+      },
       encoding: "utf8",
     });
-    return { run, calls: readFileSync(path.join(work, "calls"), "utf8").trim().split("\n"), credentials: readFileSync(path.join(work, "credentials-seen"), "utf8") };
+    return {
+      run,
+      calls: readFileSync(path.join(work, "calls"), "utf8").trim().split("\n"),
+      credentials: readFileSync(path.join(work, "credentials-seen"), "utf8"),
+      manifest: existsSync(path.join(work, "manifest-seen")) ? readFileSync(path.join(work, "manifest-seen"), "utf8") : "",
+    };
   }
 
   test("an apply that warns of certificates expiring within 90 days is followed by kubeone apply --force-upgrade, KubeOne's way to renew them", () => {
@@ -275,6 +288,14 @@ describe("kubeone apply renews the control plane's certificates before they laps
     expect(calls).toHaveLength(2);
     expect(calls[1]).toMatch(/^kubeone apply --manifest kubeone\/kubeone\.yaml --tfjson tf\.json --credentials \S+ --auto-approve --force-upgrade$/);
     expect(run.stderr).toContain("renewing them with kubeone apply --force-upgrade");
+  });
+
+  test("with etcd backups, applies a private copy of the manifest with the addon's password and repository filled in", () => {
+    const { run, calls, manifest } = applyWith(false, true);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(calls[0]).not.toContain("--manifest kubeone/kubeone.yaml");
+    const addon = parse(manifest).addons.addons.find((a: any) => a.name === "backups-restic");
+    expect(addon.params).toEqual({ resticPassword: "restic-canary", s3Bucket: "s3:s3.eu-central-1.amazonaws.com/kkp-prod-etcd-0123456789", awsDefaultRegion: "eu-central-1" });
   });
 
   test("otherwise one apply, with the credentials in a private file", () => {

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { BUILT_IN, ciModule, cloudModule, type CiSection, type CloudSection, type Registry } from "./registry";
 import { checkCompatibility } from "./settings/compatibility";
 import { parseSshPublicKey } from "./settings/formats";
-import { checkClusterRanges, checkEnvironmentsAndComponents, checkMachinesAndAccess, kubectlVersion, settingsShape, type ParsedSettings } from "./settings/schema";
+import { checkBackups, checkClusterRanges, checkEnvironmentsAndComponents, checkMachinesAndAccess, kubectlVersion, settingsShape, type ParsedSettings } from "./settings/schema";
 
 type Options = readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]];
 
@@ -75,6 +75,7 @@ export function configSchemaFor(registry: Registry) {
       },
     ],
     [["environments", "workers", "kkp", "dns"], (config, ctx) => checkEnvironmentsAndComponents(config, ctx)],
+    [["etcdBackups", "pipeline"], (config, ctx) => checkBackups(config, ctx)],
     [
       ["cloud", "ssh"],
       (config, ctx) => {

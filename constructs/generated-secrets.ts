@@ -8,6 +8,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Uuid } from "@cdktf/provider-random/lib/uuid";
 import { TerraformOutput } from "./core/cdktf";
+import { secretOutput } from "./core/names";
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/settings/resolve";
 import type { Secret } from "./core/pipeline-model";
@@ -35,10 +36,16 @@ export class GeneratedSecrets extends Construct {
         if (!generated) continue;
         const id = `${env.name}-${secret.name}`;
         switch (generated.kind) {
-          case "password":
+          case "password": {
             // Letters and digits only: the value is substituted into YAML and must need no quoting.
-            this.values.set(id, new Password(this, id, { length: generated.length, special: false }).result);
+            const password = new Password(this, id, { length: generated.length, special: false });
+            this.values.set(id, password.result);
+            if (generated.output) {
+              const name = secretOutput(secret, env.name);
+              new TerraformOutput(this, name, { value: password.result, sensitive: true, description: `${secret.name} of ${env.name}: ${secret.description}` }).overrideLogicalId(name);
+            }
             break;
+          }
           case "uuid":
             this.values.set(id, new Uuid(this, id).result);
             break;

@@ -30,6 +30,9 @@ class FakeCloudTarget implements CloudTarget {
   readonly id = "fake";
   readonly stateStore = new LocalStateStore();
   readonly storageClass = "fake-disk";
+  etcdBackupRepository(bucket: string) {
+    return { repository: `fake:${bucket}`, region: "fake-region" };
+  }
   readonly kubeoneCloudProvider = { none: {} };
   readonly seedDatacenters: Record<string, unknown>;
   readonly presetSecrets = [FAKE_PRESET_TOKEN];

@@ -4,7 +4,7 @@
  * cloud or the CI system comes in as `ResolveFacts`, from the configured targets.
  */
 import { createHash } from "node:crypto";
-import { environmentDomain, kubectlVersion, MAX_ENVIRONMENT_NAME_LENGTH, MAX_NAME_LENGTH, type ParsedSettings } from "./schema";
+import { environmentDomain, etcdBackupsEnabled, kubectlVersion, MAX_ENVIRONMENT_NAME_LENGTH, MAX_NAME_LENGTH, type ParsedSettings } from "./schema";
 
 /** One infrastructure environment, fully resolved. */
 export interface EnvironmentConfig {
@@ -21,6 +21,11 @@ export interface EnvironmentConfig {
   readonly clusterName: string;
   /** Who must approve this environment's apply-and-later jobs. */
   readonly reviewers: { readonly users: readonly string[]; readonly teams: readonly string[] };
+  /**
+   * The bucket its etcd backups go to, `<name>-<env>-etcd-<hash of the installation>` (like the state bucket's
+   * name, unique per installation); none when etcdBackups is off.
+   */
+  readonly etcdBackupBucket?: string;
 }
 
 export interface MachineSizes {
@@ -116,6 +121,7 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
       domain: environmentDomain(env, index, parsed.kkp.domain),
       clusterName: clusterName(parsed.name, env.name, parsed.uniqueResourceNames && { digest }),
       reviewers: env.reviewers,
+      ...(etcdBackupsEnabled(parsed) ? { etcdBackupBucket: `${parsed.name}-${env.name}-etcd-${digest.slice(0, 10)}` } : {}),
     })),
     installationHash: digest.slice(0, 6),
   };

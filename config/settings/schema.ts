@@ -281,6 +281,17 @@ export const settingsShape = {
       .min(1, { error: "workers needs at least one pool: KKP runs on worker nodes" })
       .default([{ name: "worker", replicasPerZone: 1, diskSizeGiB: 50 }])
       .describe("Worker pools, created by KubeOne's machine-controller. @default one pool 'worker' with one machine per zone"),
+    etcdBackups: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .optional()
+          .describe(
+            "Back up the master cluster's etcd and PKI every 30 minutes, keeping the last 48 (KubeOne's backups-restic addon), encrypted by restic with a password the CI stack generates, into a bucket per environment that the identity stack creates (versioned, encrypted, private, old versions expiring after 14 days, kept on teardown). Needs the identity stack, so OIDC credentials. @default true with OIDC credentials, false with static keys",
+          ),
+      })
+      .default({})
+      .describe("Backups of the KKP master cluster's etcd (docs/RESTORE.md restores them)."),
     environments: z
       .array(environmentSchema)
       .min(1, { error: "environments needs at least one environment" })
@@ -403,4 +414,21 @@ export function checkClusterRanges(
       }
     }
   }
+}
+
+/** Backups live in the identity stack's buckets, which static keys go without. */
+export function checkBackups(config: Pick<ParsedSettings, "etcdBackups" | "pipeline">, ctx: z.RefinementCtx): void {
+  if (config.etcdBackups.enabled === true && config.pipeline.credentials === "static-keys") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["etcdBackups", "enabled"],
+      message:
+        "is true, but the backup buckets and their access come with the identity stack, which pipeline.credentials: static-keys has none of; use OIDC credentials, or remove it and back etcd up yourself",
+    });
+  }
+}
+
+/** Whether etcd is backed up: as configured, else whenever the identity stack, which holds the buckets, exists. */
+export function etcdBackupsEnabled(config: Pick<ParsedSettings, "etcdBackups" | "pipeline">): boolean {
+  return config.etcdBackups.enabled ?? config.pipeline.credentials === "oidc";
 }

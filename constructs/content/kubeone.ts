@@ -4,6 +4,7 @@
  * (`kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json`), so one manifest serves every environment.
  */
 import type { KkpConfig } from "../../config/settings/resolve";
+import { ETCD_BACKUP_PASSWORD, placeholder } from "../core/secrets";
 import type { CloudContent } from "./targets";
 import type { Manifest } from "./yaml";
 
@@ -35,8 +36,30 @@ export function kubeoneManifest(config: KkpConfig, cloud: CloudContent): Manifes
     operatingSystemManager: { deploy: true },
     addons: {
       enable: true,
-      // The default StorageClass KKP's installer (--storageclass aws|gcp) and its etcd and Prometheus volumes use.
-      addons: [{ name: "default-storage-class" }],
+      addons: [
+        // The default StorageClass KKP's installer (--storageclass aws|gcp) and its etcd and Prometheus volumes use.
+        { name: "default-storage-class" },
+        ...(config.environments.some((env) => env.etcdBackupBucket) ? [etcdBackupsAddon()] : []),
+      ],
+    },
+  };
+}
+
+/** What kubeone-apply exports for the backups addon's repository (per environment, so not in this shared manifest). */
+export const ETCD_BACKUP_VARIABLES = { repository: "KKP_ETCD_BACKUP_REPOSITORY", region: "KKP_ETCD_BACKUP_REGION" } as const;
+
+/**
+ * KubeOne's embedded backups-restic addon: etcd, its PKI and Kubernetes' PKI, every 30 minutes, the last 48 kept,
+ * uploaded with the S3 keys of KUBEONE_CREDENTIALS (addons/backups-restic in KubeOne 1.14). Its parameters are
+ * placeholders that kubeone-apply fills in a private copy: the password is a CI secret, the repository per environment.
+ */
+function etcdBackupsAddon(): Manifest {
+  return {
+    name: "backups-restic",
+    params: {
+      resticPassword: placeholder(ETCD_BACKUP_PASSWORD),
+      s3Bucket: `\${${ETCD_BACKUP_VARIABLES.repository}}`,
+      awsDefaultRegion: `\${${ETCD_BACKUP_VARIABLES.region}}`,
     },
   };
 }

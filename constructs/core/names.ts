@@ -113,3 +113,8 @@ export const COMMIT_MESSAGE = "chore(kkp-gitops): update generated files [skip c
 
 /** Where scripts/install-tools.sh installs tools, relative to the home directory: binaries in bin/, the KKP release in kubermatic/. */
 export const TOOLS_HOME = ".kkp-tools";
+
+/** The CI stack's output of a generated secret's value in one environment: `<name in lower case>_<env>`. */
+export function secretOutput(secret: { readonly name: string }, env: string): string {
+  return `${secret.name.toLowerCase()}_${env.replace(/-/g, "_")}`;
+}

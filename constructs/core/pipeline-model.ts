@@ -118,7 +118,10 @@ export interface Secret {
    * Produced by Terraform in the CI stack (one value per environment) instead of supplied by an admin:
    * a random password, a random UUID, or the bcrypt hash of the administrator's generated password.
    */
-  readonly generated?: { readonly kind: "password"; readonly length: number } | { readonly kind: "uuid" } | { readonly kind: "admin-password-hash" };
+  readonly generated?:
+    | { readonly kind: "password"; readonly length: number; /** Also a sensitive output, for a person who must read it (a restore). */ readonly output?: true }
+    | { readonly kind: "uuid" }
+    | { readonly kind: "admin-password-hash" };
   /**
    * The value's shape, where CI systems care: a single-line `token` (GitLab can mask it), or `multiline` text
    * such as a private key (Bitbucket variables cannot hold line breaks, so there it is stored base64-encoded).

@@ -46,6 +46,15 @@ export const KKP_SECRETS = {
   },
 } satisfies Record<string, Secret>;
 
+/** The restic password of an environment's etcd backups (KubeOne's backups-restic addon); only with etcdBackups. */
+export const ETCD_BACKUP_PASSWORD: Secret = {
+  ...generatedPassword(
+    "KKP_ETCD_BACKUP_PASSWORD",
+    "restic password encrypting the master's etcd backups; without it no backup can be restored (the ci stack's sensitive output kkp_etcd_backup_password_<env>)",
+  ),
+  generated: { kind: "password", length: 32, output: true },
+};
+
 /** The Dex client Grafana logs in with, generated like the others; only with `kkp.monitoring`. */
 export const GRAFANA_CLIENT_SECRET: Secret = generatedPassword("KKP_GRAFANA_CLIENT_SECRET", "secret of the Dex client grafana, for the Grafana login");
 

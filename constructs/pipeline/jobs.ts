@@ -5,9 +5,10 @@
  */
 import { DNS_TARGET_VARIABLES, type DnsTargetService, fluxBranch, MAIN_BRANCH, REPOSITORY_PATHS, stackDir, stackIds } from "../core/names";
 import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
-import { GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
+import { ETCD_BACKUP_PASSWORD, GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { ALERT_RECEIVERS_SECRET, alertingSecrets } from "../content/alerting";
+import { ETCD_BACKUP_VARIABLES } from "../content/kubeone";
 import { clusterIssuerPath, GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
@@ -77,7 +78,7 @@ function deployJob(context: JobContext, job: Omit<Job, "triggers" | "environment
     triggers: ["main"],
     environment: context.env.name,
     cloudLogin: true,
-    ...(job.steps.some((s) => s.name === FETCH_KUBECONFIG) ? { env: { KUBECONFIG } } : {}),
+    ...(job.steps.some((s) => s.name === FETCH_KUBECONFIG) ? { env: { ...job.env, KUBECONFIG } } : {}),
   });
 }
 
@@ -243,7 +244,11 @@ export function apply(context: JobContext): Job {
 }
 
 export function kubeoneApply(context: JobContext): Job {
+  const bucket = context.env.etcdBackupBucket;
+  const backups = bucket ? context.source.cloud.etcdBackupRepository(bucket) : undefined;
   return deployJob(context, {
+    // The backups addon's repository, filled into the manifest with its password.
+    ...(backups ? { env: { [ETCD_BACKUP_VARIABLES.repository]: backups.repository, [ETCD_BACKUP_VARIABLES.region]: backups.region } } : {}),
     id: "kubeone-apply",
     title: "Provision Kubernetes with KubeOne",
     description: "kubeone apply with the cluster stack's outputs",
@@ -262,7 +267,11 @@ export function kubeoneApply(context: JobContext): Job {
         "Refuse an upgrade that skips a Kubernetes minor",
         `${tunnelled(context) ? `KKP_API_PROXY=http://${KUBEONE_PROXY} ` : ""}npx tsx scripts/upgrade-guard.ts kubernetes ${context.source.config.kubernetes.version} tf.json`,
       ),
-      step("kubeone apply", kubeoneApplyScript(), [SECRETS.kubeoneCredentials]),
+      step(
+        "kubeone apply",
+        kubeoneApplyScript(backups !== undefined),
+        backups ? [SECRETS.kubeoneCredentials, ETCD_BACKUP_PASSWORD] : [SECRETS.kubeoneCredentials],
+      ),
       ...closeSteps(context),
     ],
   });
@@ -273,13 +282,22 @@ export function kubeoneApply(context: JobContext): Job {
  * warns unless run with `--force-upgrade` (pkg/tasks/certs.go: renewControlPlaneCerts); kubeadm's certificates
  * last a year. So an apply that brings the warning is followed by the one that renews them.
  */
-export function kubeoneApplyScript(): string {
-  const apply = `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`;
+export function kubeoneApplyScript(filled: boolean): string {
+  const manifest = filled ? '"$private/kubeone.yaml"' : REPOSITORY_PATHS.kubeoneManifest;
+  const apply = `kubeone apply --manifest ${manifest} --tfjson tf.json --credentials "$credentials" --auto-approve`;
   return [
-    'credentials="$(mktemp)"',
-    'log="$(mktemp)"',
-    'trap \'rm -f "$credentials" "$log"\' EXIT',
-    'printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials"',
+    'private="$(mktemp -d)"',
+    'credentials="$private/credentials"',
+    'log="$private/log"',
+    'trap \'rm -rf "$private"\' EXIT',
+    '(umask 077 && printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials")',
+    ...(filled
+      ? [
+          "# The manifest holds ${NAME} placeholders for the backups addon: filled in the private directory (its addons are",
+          "# KubeOne's embedded ones, so no path relative to the manifest is needed).",
+          `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kubeoneManifest} ${manifest}`,
+        ]
+      : []),
     `${apply} 2>&1 | tee "$log"`,
     `if grep -q "${KUBEONE_CERTIFICATES_EXPIRING}" "$log"; then`,
     '  echo "The control plane\'s certificates expire within 90 days: renewing them with kubeone apply --force-upgrade." >&2',

@@ -36,6 +36,11 @@ export interface PipelineCloud {
   readonly tunnel: BastionTunnel;
   /** `kubermatic-installer deploy --storageclass`: the installer's name for the cloud's default StorageClass. */
   readonly storageClass: string;
+  /**
+   * Where KubeOne's backups-restic addon puts an environment's etcd backups, as restic's S3 repository (`s3:<endpoint>/<bucket>`)
+   * and the region it signs requests for.
+   */
+  etcdBackupRepository(bucket: string): { readonly repository: string; readonly region: string };
   /** The admin-supplied CI secrets holding the KKP Preset's credentials, which flux-bootstrap hands to Flux. */
   readonly presetSecrets: readonly Secret[];
 }

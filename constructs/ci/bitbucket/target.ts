@@ -6,6 +6,7 @@
 import type { Construct } from "constructs";
 import type { KkpConfig } from "../../../config/settings/resolve";
 import { TerraformOutput } from "../../core/cdktf";
+import { secretOutput } from "../../core/names";
 import type { Pipeline, Secret } from "../../core/pipeline-model";
 import type { FluxBootstrap } from "../../pipeline/targets";
 import type { CiStackContent, CiTarget } from "../../targets/ci";
@@ -29,11 +30,6 @@ export const FLUX_BITBUCKET_TOKEN: Secret = {
 
 /** The user name Bitbucket Cloud expects with a repository access token over HTTPS. */
 const ACCESS_TOKEN_USER = "x-token-auth";
-
-/** The output holding a generated secret's value for one deployment. */
-export function secretOutput(secret: Secret, env: string): string {
-  return `${secret.name.toLowerCase()}_${env.replace(/-/g, "_")}`;
-}
 
 export class BitbucketTarget implements CiTarget {
   readonly definitionPaths = [BITBUCKET_PIPELINES_PATH];
@@ -67,7 +63,8 @@ export class BitbucketTarget implements CiTarget {
   /** The generated secrets, readable as sensitive outputs for the deployment variables. */
   defineStack(stack: Construct, content: CiStackContent): void {
     for (const env of content.environments) {
-      for (const secret of content.secrets.filter((s) => s.generated)) {
+      // Those a person must read are outputs of the generated secrets already, under the same name.
+      for (const secret of content.secrets.filter((s) => s.generated && !(s.generated.kind === "password" && s.generated.output))) {
         const output = new TerraformOutput(stack, secretOutput(secret, env.name), {
           value: content.generated.value(secret, env.name),
           sensitive: true,

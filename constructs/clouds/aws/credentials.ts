@@ -22,6 +22,7 @@ import { nodeRoleName } from "./iam";
 import { CLUSTER_OWNER_TAG, workerPoolTag } from "./tags";
 import { awsPartition } from "./identity-names";
 import { policyDocument, type PolicyDocument } from "./policy";
+import { hardenedBucket } from "./state-store";
 
 type Named = Pick<KkpConfig, "name" | "installationHash">;
 type Account = { readonly accountId: string; readonly region: string };
@@ -52,7 +53,7 @@ const MACHINE_CONTROLLER_READS = [
  * The KubeOne credentials of one environment: its cluster's workers, and nothing of any other machine or network.
  * `existingVpcId`: with an existing VPC, whose subnets are not the cluster stack's, subnets are admitted by VPC.
  */
-export function kubeonePolicy(account: Account, env: Pick<EnvironmentConfig, "clusterName">, existingVpcId?: string): PolicyDocument {
+export function kubeonePolicy(account: Account, env: Pick<EnvironmentConfig, "clusterName" | "etcdBackupBucket">, existingVpcId?: string): PolicyDocument {
   const partition = awsPartition(account.region);
   const arn = (kind: string) => `arn:${partition}:ec2:${account.region}:${account.accountId}:${kind}/*`;
   const instances = arn("instance");
@@ -94,7 +95,22 @@ export function kubeonePolicy(account: Account, env: Pick<EnvironmentConfig, "cl
       Resource: `arn:${partition}:iam::${account.accountId}:role/${nodeRoleName(env.clusterName, "worker")}`,
       Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
     },
+    // KubeOne's backups-restic addon uploads with these keys: restic lists, reads, writes and prunes its repository.
+    ...(env.etcdBackupBucket
+      ? [
+          { Sid: "ListOwnBackups", Effect: "Allow" as const, Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: `arn:${partition}:s3:::${env.etcdBackupBucket}` },
+          { Sid: "WriteOwnBackups", Effect: "Allow" as const, Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], Resource: `arn:${partition}:s3:::${env.etcdBackupBucket}/*` },
+        ]
+      : []),
   ]);
+}
+
+/** An environment's etcd backup bucket, hardened like the state bucket; pruned snapshots' versions go after 14 days. */
+class EtcdBackupBucket extends Construct {
+  constructor(scope: Construct, id: string, bucketName: string) {
+    super(scope, id);
+    hardenedBucket(this, { bucketName, oldVersions: { ruleId: "expire-pruned-backups", days: 14 } });
+  }
 }
 
 /** KKP's own resource prefix for what it creates per user cluster (pkg/provider/cloud/aws, `kubernetes-`). */
@@ -178,6 +194,7 @@ export class AwsClusterCredentials extends Construct {
         description: `IAM user whose access key goes into KUBEONE_CREDENTIALS of ${env.name}: aws iam create-access-key --user-name ${name}`,
       });
       output.overrideLogicalId(`kubeone_user_${env.name.replace(/-/g, "_")}`);
+      if (env.etcdBackupBucket) new EtcdBackupBucket(this, `etcd-backups-${env.name}`, env.etcdBackupBucket);
     }
     const preset = presetPolicy(account);
     new IamPolicy(this, "kkp-preset", {

@@ -9,6 +9,8 @@
  * account but its own cluster's control-plane account, whose machines the disk driver attaches disks to.
  */
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { Construct } from "constructs";
@@ -34,6 +36,8 @@ export const KUBEONE_ROLES = [
 export interface GcpClusterCredentialsProps {
   readonly config: KkpConfig;
   readonly project: string;
+  /** Where the etcd backup buckets live: the clusters' region. */
+  readonly location: string;
   /** Each environment's control-plane service account (its resource name), which the disk driver must act as. */
   readonly controlPlaneAccounts: ReadonlyMap<string, string>;
 }
@@ -42,10 +46,10 @@ export class GcpClusterCredentials extends Construct {
   constructor(scope: Construct, id: string, props: GcpClusterCredentialsProps) {
     super(scope, id);
     const { config, project } = props;
-    for (const env of config.environments) this.environment(config, project, env, props.controlPlaneAccounts.get(env.name)!);
+    for (const env of config.environments) this.environment(config, project, env, props.controlPlaneAccounts.get(env.name)!, props.location);
   }
 
-  private environment(config: KkpConfig, project: string, env: EnvironmentConfig, controlPlaneAccount: string): void {
+  private environment(config: KkpConfig, project: string, env: EnvironmentConfig, controlPlaneAccount: string, location: string): void {
     const accountId = kubeoneServiceAccountId(config, env.name);
     const account = new ServiceAccount(this, `kubeone-${env.name}`, { project, accountId, displayName: `KKP ${env.clusterName}: KubeOne's credentials in the cluster` });
     for (const role of KUBEONE_ROLES) new ProjectIamMember(this, `kubeone-${env.name}-${role.replace("roles/", "")}`, { project, role, member: account.member });
@@ -56,5 +60,32 @@ export class GcpClusterCredentials extends Construct {
       description: `Service account whose JSON key goes into KUBEONE_CREDENTIALS of ${env.name} (GOOGLE_CREDENTIALS): gcloud iam service-accounts keys create key.json --iam-account=${email}`,
     });
     output.overrideLogicalId(`kubeone_account_${env.name.replace(/-/g, "_")}`);
+    if (env.etcdBackupBucket) this.backups(env, env.etcdBackupBucket, location, account.member, email);
+  }
+
+  /**
+   * The etcd backup bucket, hardened like the state bucket, which only the KubeOne account may use. KubeOne's
+   * backups-restic addon speaks S3: it reaches GCS through its S3-compatible XML API with an HMAC key of that account,
+   * which an admin creates (never Terraform, so no state holds it) and adds to KUBEONE_CREDENTIALS.
+   */
+  private backups(env: EnvironmentConfig, name: string, location: string, member: string, email: string): void {
+    new StorageBucket(this, `etcd-backups-${env.name}`, {
+      name,
+      location: location.toUpperCase(),
+      storageClass: "STANDARD",
+      versioning: { enabled: true },
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      forceDestroy: false,
+      // restic prunes its own snapshots; the versions it overwrites or deletes go after 14 days.
+      lifecycleRule: [{ action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 14, withState: "ARCHIVED" } }],
+      lifecycle: { preventDestroy: true },
+    });
+    new StorageBucketIamMember(this, `etcd-backups-${env.name}-kubeone`, { bucket: name, role: "roles/storage.objectAdmin", member });
+    const output = new TerraformOutput(this, `etcd-backups-${env.name}-hmac`, {
+      value: `gcloud storage hmac create ${email}`,
+      description: `Creates the HMAC key KubeOne's etcd backups of ${env.name} upload with: add its accessId and secret to KUBEONE_CREDENTIALS as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+    });
+    output.overrideLogicalId(`etcd_backups_hmac_${env.name.replace(/-/g, "_")}`);
   }
 }

@@ -155,6 +155,6 @@ export class GcpPipelineIdentities extends Construct {
       });
       new DnsManagedZoneIamMember(this, `${applyId}-zone`, { project, managedZone: settings.dnsManagedZone, role: "roles/dns.admin", member: applyAccount.member });
     }
-    new GcpClusterCredentials(this, "cluster-credentials", { config, project, controlPlaneAccounts });
+    new GcpClusterCredentials(this, "cluster-credentials", { config, project, location: settings.region, controlPlaneAccounts });
   }
 }

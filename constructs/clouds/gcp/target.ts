@@ -31,6 +31,10 @@ export class GcpTarget implements CloudTarget {
   readonly stateStore: GcsStateStore;
   /** `kubermatic-installer deploy --storageclass gcp` (pkg/install/stack/common/storageclass.go names no `gce`). */
   readonly storageClass = "gcp";
+  /** GCS through its S3-compatible XML API (HMAC keys sign the requests; GCS takes `auto` for the region). */
+  etcdBackupRepository(bucket: string) {
+    return { repository: `s3:storage.googleapis.com/${bucket}`, region: "auto" };
+  }
   readonly kubeoneCloudProvider: Manifest = { gce: {}, external: true, cloudConfig: GCE_CLOUD_CONFIG };
   readonly seedDatacenters: Manifest;
   readonly presetSecrets = GCP_PRESET_SECRETS;
