@@ -28,7 +28,7 @@ function run(args: string[], options: { complete?: boolean; env?: Record<string,
     ].join("\n"),
   );
   chmodSync(path.join(bin, "restic"), 0o755);
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, RESTIC_PASSWORD: "p", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s", ...options.env };
+  const env: Record<string, string | undefined> = { ...process.env, PATH: `${bin}:${process.env.PATH}`, RESTIC_PASSWORD: "p", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s", ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "etcd-backups.sh"), ...args.map((a) => a.replace("<work>", work))], { env, encoding: "utf8" });
   const calls = existsSync(path.join(work, "calls")) ? readFileSync(path.join(work, "calls"), "utf8").trim().split("\n") : [];
