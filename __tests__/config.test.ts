@@ -31,7 +31,7 @@ describe("configuration defaults", () => {
 
   test("one environment by default, serving kkp.domain", () => {
     expect(configFrom().environments).toEqual([
-      { name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod", reviewers: { users: [], teams: [] }, etcdBackupBucket: expect.stringMatching(/^kkp-prod-etcd-[0-9a-f]{10}$/) },
+      { name: "prod", index: 0, domain: "kkp.example.com", clusterName: "kkp-prod", reviewers: { users: [], teams: [] }, etcdBackupBucket: expect.stringMatching(/^kkp-prod-etcd-[0-9a-f]{10}$/), userClusterBackupBucket: expect.stringMatching(/^kkp-prod-clusters-[0-9a-f]{10}$/) },
     ]);
   });
 
@@ -40,7 +40,8 @@ describe("configuration defaults", () => {
       delete c.cloud.aws.accountId;
       c.pipeline = { credentials: "static-keys" };
     };
-    expect(configFrom(staticKeys).environments[0].etcdBackupBucket).toBeUndefined();
+    expect(configFrom(staticKeys).environments[0]).not.toHaveProperty("etcdBackupBucket");
+    expect(configFrom(staticKeys).environments[0]).not.toHaveProperty("userClusterBackupBucket");
     expect(configFrom((c) => (c.etcdBackups = { enabled: false })).environments[0].etcdBackupBucket).toBeUndefined();
     expect(configErrorFor((c) => { staticKeys(c); c.etcdBackups = { enabled: true }; })).toContain(
       "etcdBackups.enabled: is true, but the backup buckets and their access come with the identity stack, which pipeline.credentials: static-keys has none of",

@@ -33,8 +33,8 @@ function allows(policy: any, request: Request): boolean {
 describe("AWS: KubeOne's credentials, one IAM user per environment", () => {
   const config = configFrom();
   const identity = synthAll(config).identity;
-  const users = resources(identity, "aws_iam_user");
-  const policies = resources(identity, "aws_iam_user_policy");
+  const users = resources(identity, "aws_iam_user").filter((u) => u.name.includes("-kubeone-"));
+  const policies = resources(identity, "aws_iam_user_policy").filter((p) => p.name.includes("-kubeone-"));
   const env = config.environments[0];
   const policy = JSON.parse(policies[0].policy);
   const account = (config.cloud as any).aws.accountId;
@@ -106,11 +106,24 @@ describe("AWS: KubeOne's credentials, one IAM user per environment", () => {
     expect(allows(policy, { action: "s3:PutBucketPolicy", resource: `arn:aws:s3:::${bucket}` })).toBe(false);
   });
 
+  test("KKP's user-cluster backups write with a user of their own, into their own bucket only, its key made by an admin", () => {
+    const [backups] = resources(identity, "aws_iam_user").filter((u) => u.name.includes("-backups-"));
+    expect(backups.name).toBe(`kkp-${env.name}-backups-${config.installationHash}`);
+    const own = JSON.parse(resources(identity, "aws_iam_user_policy").find((p) => p.name === backups.name).policy);
+    const bucket = env.userClusterBackupBucket!;
+    for (const action of ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]) {
+      expect(allows(own, { action, resource: `arn:aws:s3:::${bucket}/kkp-cluster-x7k2-2026-12-02` })).toBe(true);
+      expect(allows(own, { action, resource: `arn:aws:s3:::${env.etcdBackupBucket}/data/0a` })).toBe(false);
+    }
+    expect(allows(own, { action: "ec2:RunInstances", resource: instance })).toBe(false);
+    expect(identity.output![`user_cluster_backups_user_${env.name}`].value).toBe(backups.name);
+  });
+
   test("environments get distinct users scoped to their own cluster", () => {
     const multi = configFrom((c) => (c.environments = [{ name: "ops" }, { name: "apps" }]));
     const stack = synthAll(multi).identity;
-    const byUser = resources(stack, "aws_iam_user_policy").map((p) => JSON.parse(p.policy));
-    expect(new Set(resources(stack, "aws_iam_user").map((u) => u.name)).size).toBe(2);
+    const byUser = resources(stack, "aws_iam_user_policy").filter((p) => p.name.includes("-kubeone-")).map((p) => JSON.parse(p.policy));
+    expect(new Set(resources(stack, "aws_iam_user").filter((u) => u.name.includes("-kubeone-")).map((u) => u.name)).size).toBe(2);
     const [ops, apps] = multi.environments;
     const tagged = (cluster: string) => ({ [`aws:ResourceTag/${cluster}-workers`]: "general" });
     expect(allows(byUser[0], { action: "ec2:TerminateInstances", resource: instance, context: tagged(ops.clusterName) })).not.toBe(

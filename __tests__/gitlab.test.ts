@@ -251,7 +251,7 @@ describe("state and stacks with GitLab", () => {
     }
     // The only buckets are the identity stack's etcd backup buckets.
     expect(Object.entries(stacks).filter(([, stack]) => JSON.stringify(stack).includes("aws_s3_bucket\"")).map(([id]) => id)).toEqual(["identity"]);
-    expect(resources(stacks.identity, "aws_s3_bucket").map((b) => b.bucket)).toEqual([expect.stringMatching(/^kkp-prod-etcd-[0-9a-f]{10}$/)]);
+    expect(resources(stacks.identity, "aws_s3_bucket").map((b) => b.bucket)).toEqual([expect.stringMatching(/^kkp-prod-etcd-[0-9a-f]{10}$/), expect.stringMatching(/^kkp-prod-clusters-[0-9a-f]{10}$/)]);
   });
 
   test("flux's notifications report commit statuses to the GitLab project", () => {
@@ -308,7 +308,14 @@ describe("the GitLab stack", () => {
     for (const variable of variables) {
       expect(variable).toMatchObject({ protected: true, raw: true, environment_scope: "prod" });
       const generated = /^\$\{random_(password|uuid)\./.test(variable.value);
-      const token = ["FLUX_GITLAB_TOKEN", "FLUX_NOTIFY_TOKEN", "KKP_PRESET_AWS_ACCESS_KEY_ID", "KKP_PRESET_AWS_SECRET_ACCESS_KEY"].includes(variable.key);
+      const token = [
+        "FLUX_GITLAB_TOKEN",
+        "FLUX_NOTIFY_TOKEN",
+        "KKP_PRESET_AWS_ACCESS_KEY_ID",
+        "KKP_PRESET_AWS_SECRET_ACCESS_KEY",
+        "KKP_USER_CLUSTER_BACKUP_ACCESS_KEY_ID",
+        "KKP_USER_CLUSTER_BACKUP_SECRET_ACCESS_KEY",
+      ].includes(variable.key);
       expect({ key: variable.key, masked: variable.masked }).toEqual({ key: variable.key, masked: token || (generated && !variable.value.includes("bcrypt_hash")) });
       if (!generated) expect(ci.variable![variable.value.slice(6, -1)]).toMatchObject({ sensitive: true });
     }

@@ -264,8 +264,8 @@ function gcpChecks(config: Config, identity: TerraformJson, envs: string[]): voi
     for (const grant of bucketGrants) {
       if (grant.role === "roles/storage.legacyBucketReader") continue;
       // An environment's etcd backup bucket is its KubeOne account's alone (credentials.test.ts).
-      if (/-etcd-[0-9a-f]{10}$/.test(grant.bucket)) {
-        expect(grant.member).toMatch(/_kubeone-[\w-]+\.member\}$/);
+      if (/-(etcd|clusters)-[0-9a-f]{10}$/.test(grant.bucket)) {
+        expect(grant.member).toMatch(grant.bucket.includes("-etcd-") ? /_kubeone-[\w-]+\.member\}$/ : /_user-cluster-backups-[\w-]+-account_\w+\.member\}$/);
         continue;
       }
       expect(grant.condition.expression).toBeTruthy();

@@ -257,6 +257,19 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     expect(issuer.spec.acme.email).toBe(config.kkp.adminEmail);
   });
 
+  test("the Seed backs up every user cluster's etcd to the environment's bucket, with the key kkp-deploy writes", () => {
+    const seed = fluxObjects.find((o) => o.kind === "Seed");
+    // Field names as KKP 2.31 declares them (sdk/apis/kubermatic/v1/datacenter.go: EtcdBackupRestore, BackupDestination).
+    const cloud = config.cloud as any;
+    const endpoint = cloud.provider === "aws" ? `s3.${cloud.aws.region}.amazonaws.com` : "storage.googleapis.com";
+    expect(seed.spec.etcdBackupRestore).toEqual({
+      destinations: { [cloud.provider]: { endpoint, bucketName: env.userClusterBackupBucket, credentials: { name: "kkp-user-cluster-backups", namespace: "kube-system" } } },
+      defaultDestination: cloud.provider,
+    });
+    const step = stepOf(jobOf(config, "kkp-deploy"), "Create the secrets KKP needs");
+    expect(step.run).toContain("-n kube-system create secret generic kkp-user-cluster-backups --from-file=ACCESS_KEY_ID=\"$values/ACCESS_KEY_ID\" --from-file=SECRET_ACCESS_KEY=\"$values/SECRET_ACCESS_KEY\"");
+  });
+
   test("the Seed is `kubermatic` and reads the kubeconfig Secret kkp-deploy writes; the Project is owned by the administrator", () => {
     const seed = fluxObjects.find((o) => o.kind === "Seed");
     expect(seed.metadata).toEqual({ name: "kubermatic", namespace: "kubermatic" });
@@ -352,7 +365,13 @@ describe("Alertmanager's receivers", () => {
     // kkp-deploy writes exactly the credentials the receivers use, from CI secrets, into the Secret Alertmanager mounts.
     const step = stepOf(jobOf(config, "kkp-deploy"), "Create the secrets KKP needs");
     expect(step.run).toContain("-n monitoring create secret generic alertmanager-receivers --from-file=smtp-password=\"$values/smtp-password\" --from-file=webhook-url=\"$values/webhook-url\"");
-    expect(step.secrets!.map((s) => s.name)).toEqual(["KKP_ALERTMANAGER_SMTP_PASSWORD", "KKP_ALERTMANAGER_WEBHOOK_URL", "KKP_GRAFANA_CLIENT_SECRET"]);
+    expect(step.secrets!.map((s) => s.name)).toEqual([
+      "KKP_USER_CLUSTER_BACKUP_ACCESS_KEY_ID",
+      "KKP_USER_CLUSTER_BACKUP_SECRET_ACCESS_KEY",
+      "KKP_ALERTMANAGER_SMTP_PASSWORD",
+      "KKP_ALERTMANAGER_WEBHOOK_URL",
+      "KKP_GRAFANA_CLIENT_SECRET",
+    ]);
   });
 
   test("alerting without a receiver, or the old alerting: true, is refused with the fix", () => {

@@ -30,6 +30,7 @@ class FakeCloudTarget implements CloudTarget {
   readonly id = "fake";
   readonly stateStore = new LocalStateStore();
   readonly storageClass = "fake-disk";
+  readonly backupEndpoint = "storage.fake";
   etcdBackupRepository(bucket: string) {
     return { repository: `fake:${bucket}`, region: "fake-region" };
   }

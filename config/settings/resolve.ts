@@ -26,6 +26,8 @@ export interface EnvironmentConfig {
    * name, unique per installation); none when etcdBackups is off.
    */
   readonly etcdBackupBucket?: string;
+  /** The bucket KKP backs its user clusters' etcd up to, `<name>-<env>-clusters-<hash>`; none when etcdBackups is off. */
+  readonly userClusterBackupBucket?: string;
 }
 
 export interface MachineSizes {
@@ -121,7 +123,9 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
       domain: environmentDomain(env, index, parsed.kkp.domain),
       clusterName: clusterName(parsed.name, env.name, parsed.uniqueResourceNames && { digest }),
       reviewers: env.reviewers,
-      ...(etcdBackupsEnabled(parsed) ? { etcdBackupBucket: `${parsed.name}-${env.name}-etcd-${digest.slice(0, 10)}` } : {}),
+      ...(etcdBackupsEnabled(parsed)
+        ? { etcdBackupBucket: `${parsed.name}-${env.name}-etcd-${digest.slice(0, 10)}`, userClusterBackupBucket: `${parsed.name}-${env.name}-clusters-${digest.slice(0, 10)}` }
+        : {}),
     })),
     installationHash: digest.slice(0, 6),
   };

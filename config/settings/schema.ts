@@ -291,7 +291,9 @@ export const settingsShape = {
           ),
       })
       .default({})
-      .describe("Backups of the KKP master cluster's etcd (docs/RESTORE.md restores them)."),
+      .describe(
+        "Backups of the KKP master cluster's etcd (docs/RESTORE.md restores them), and the Seed's backup destination for KKP's user clusters (a second bucket per environment, written with its own key).",
+      ),
     environments: z
       .array(environmentSchema)
       .min(1, { error: "environments needs at least one environment" })

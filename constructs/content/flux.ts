@@ -70,11 +70,11 @@ export interface FluxTargets {
 }
 
 const PART_CONTENT: Readonly<Record<FluxPart, (config: KkpConfig, env: EnvironmentConfig, cloud: CloudContent) => PartContent>> = {
-  platform: (config, _env, cloud) => ({
+  platform: (config, env, cloud) => ({
     substituteFrom: PRESET_CREDENTIALS_SECRET,
     files: [
       { name: CLUSTER_ISSUER_FILE, objects: [clusterIssuer(config)] },
-      { name: "seed.yaml", objects: [seed(cloud)] },
+      { name: "seed.yaml", objects: [seed(cloud, env)] },
       { name: "project.yaml", objects: project(config) },
       { name: "preset.yaml", objects: [preset(config, cloud)] },
     ],
@@ -249,15 +249,27 @@ function clusterIssuer(config: KkpConfig): Manifest {
 }
 
 /** KKP CE reads exactly one Seed, `kubermatic`: the master cluster itself, with the cloud's datacenters. */
-function seed(cloud: CloudContent): Manifest {
+/** The Secret kkp-deploy writes with the user-cluster backups' key (ACCESS_KEY_ID, SECRET_ACCESS_KEY: KKP's names). */
+export const USER_CLUSTER_BACKUP_SECRET = { name: "kkp-user-cluster-backups", namespace: "kube-system" } as const;
+
+function seed(cloud: CloudContent, env: EnvironmentConfig): Manifest {
   return {
     apiVersion: "kubermatic.k8c.io/v1",
     kind: "Seed",
     metadata: { name: "kubermatic", namespace: "kubermatic" },
     spec: {
-      // Written by kkp-deploy from the cluster's admin kubeconfig (client certificates, no expiring token).
+      // Written by kkp-deploy: a ServiceAccount token from kubermatic-installer convert-kubeconfig, which does not expire.
       kubeconfig: { name: "kubeconfig-kubermatic", namespace: "kubermatic", fieldPath: "kubeconfig" },
       datacenters: cloud.seedDatacenters,
+      // Where KKP backs up every user cluster's etcd by default (KKP 2.31 sdk/apis/kubermatic/v1/datacenter.go).
+      ...(env.userClusterBackupBucket
+        ? {
+            etcdBackupRestore: {
+              destinations: { [cloud.id]: { endpoint: cloud.backupEndpoint, bucketName: env.userClusterBackupBucket, credentials: { ...USER_CLUSTER_BACKUP_SECRET } } },
+              defaultDestination: cloud.id,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -16,6 +16,8 @@ export interface CloudContent {
   readonly presetCredentials: Manifest;
   /** The admin-supplied CI secrets holding the Preset's credentials. */
   readonly presetSecrets: readonly Secret[];
+  /** The S3-compatible endpoint of the cloud's object storage, where KKP backs its user clusters' etcd up. */
+  readonly backupEndpoint: string;
 }
 
 export interface GitHost {

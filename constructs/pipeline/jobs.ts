@@ -5,11 +5,11 @@
  */
 import { DNS_TARGET_VARIABLES, type DnsTargetService, fluxBranch, MAIN_BRANCH, REPOSITORY_PATHS, stackDir, stackIds } from "../core/names";
 import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
-import { ETCD_BACKUP_PASSWORD, GRAFANA_CLIENT_SECRET, SECRETS } from "../core/secrets";
+import { ETCD_BACKUP_PASSWORD, GRAFANA_CLIENT_SECRET, SECRETS, USER_CLUSTER_BACKUP_SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { ALERT_RECEIVERS_SECRET, alertingSecrets } from "../content/alerting";
 import { ETCD_BACKUP_VARIABLES } from "../content/kubeone";
-import { clusterIssuerPath, GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
+import { clusterIssuerPath, USER_CLUSTER_BACKUP_SECRET, GRAFANA_OAUTH_SECRET, NOTIFICATION_TOKEN_SECRET, PRESET_CREDENTIALS_SECRET } from "../content/flux";
 import { GATEWAY_ADDRESS_JSONPATH, gatewayApi, installerSecrets, KKP_GATEWAY, LEGACY_NGINX } from "../content/kubermatic";
 import type { PipelineSource } from "./targets";
 import { applySecret, applySecretFromEnv, CLOSE_CLUSTER_TUNNEL, KKP_CHARTS, KUBECONFIG, KUBEONE_PROXY, openClusterTunnel, PLAN_FILE, PLAN_REPORT, step, SYNTH, terraform, TERRAFORM_FLAGS } from "./shell";
@@ -331,6 +331,15 @@ export function kkpDeploy(context: JobContext): Job {
         "Create the secrets KKP needs",
         [
           seedKubeconfigSecret(tunnelled(context)),
+          ...(env.userClusterBackupBucket
+            ? [
+                "# The key the Seed's backup destination names, for KKP's user-cluster etcd backups.",
+                applySecretFromEnv(USER_CLUSTER_BACKUP_SECRET.namespace, USER_CLUSTER_BACKUP_SECRET.name, [
+                  ["ACCESS_KEY_ID", USER_CLUSTER_BACKUP_SECRETS[0]],
+                  ["SECRET_ACCESS_KEY", USER_CLUSTER_BACKUP_SECRETS[1]],
+                ]),
+              ]
+            : []),
           ...(config.kkp.alerting
             ? ["# The alert receivers' credentials, which Alertmanager mounts; its configuration names only their files.", applySecretFromEnv("monitoring", ALERT_RECEIVERS_SECRET, alertingSecrets(config.kkp.alerting))]
             : []),
@@ -338,7 +347,11 @@ export function kkpDeploy(context: JobContext): Job {
             ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
             : []),
         ].join("\n"),
-        nonEmpty([...(config.kkp.alerting ? alertingSecrets(config.kkp.alerting).map(([, secret]) => secret) : []), ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : [])]),
+        nonEmpty([
+          ...(env.userClusterBackupBucket ? USER_CLUSTER_BACKUP_SECRETS : []),
+          ...(config.kkp.alerting ? alertingSecrets(config.kkp.alerting).map(([, secret]) => secret) : []),
+          ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : []),
+        ]),
       ),
       step(
         "kubermatic-installer deploy",

@@ -96,12 +96,7 @@ export function kubeonePolicy(account: Account, env: Pick<EnvironmentConfig, "cl
       Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
     },
     // KubeOne's backups-restic addon uploads with these keys: restic lists, reads, writes and prunes its repository.
-    ...(env.etcdBackupBucket
-      ? [
-          { Sid: "ListOwnBackups", Effect: "Allow" as const, Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: `arn:${partition}:s3:::${env.etcdBackupBucket}` },
-          { Sid: "WriteOwnBackups", Effect: "Allow" as const, Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], Resource: `arn:${partition}:s3:::${env.etcdBackupBucket}/*` },
-        ]
-      : []),
+    ...(env.etcdBackupBucket ? bucketObjectStatements(env.etcdBackupBucket, partition) : []),
   ]);
 }
 
@@ -182,9 +177,12 @@ export interface AwsClusterCredentialsProps {
 
 /** The KubeOne users (one per environment) and the Preset's policy, with outputs naming them. */
 export class AwsClusterCredentials extends Construct {
+  private readonly region: string;
+
   constructor(scope: Construct, id: string, props: AwsClusterCredentialsProps) {
     super(scope, id);
     const { config, account } = props;
+    this.region = account.region;
     for (const env of config.environments) {
       const name = kubeoneUserName(config, env.name);
       const user = new IamUser(this, `kubeone-${env.name}`, { name, path: "/kkp/" });
@@ -195,6 +193,7 @@ export class AwsClusterCredentials extends Construct {
       });
       output.overrideLogicalId(`kubeone_user_${env.name.replace(/-/g, "_")}`);
       if (env.etcdBackupBucket) new EtcdBackupBucket(this, `etcd-backups-${env.name}`, env.etcdBackupBucket);
+      if (env.userClusterBackupBucket) this.userClusterBackups(config, env, env.userClusterBackupBucket);
     }
     const preset = presetPolicy(account);
     new IamPolicy(this, "kkp-preset", {
@@ -208,4 +207,34 @@ export class AwsClusterCredentials extends Construct {
     });
     output.overrideLogicalId("kkp_preset_policy");
   }
+
+  /**
+   * The bucket the Seed backs KKP's user clusters' etcd up to, and the IAM user whose key KKP writes with
+   * (KKP_USER_CLUSTER_BACKUP_*): that bucket only, created by an admin like the KubeOne key.
+   */
+  private userClusterBackups(config: KkpConfig, env: EnvironmentConfig, bucket: string): void {
+    new EtcdBackupBucket(this, `user-cluster-backups-${env.name}`, bucket);
+    const name = userClusterBackupUserName(config, env.name);
+    const user = new IamUser(this, `user-cluster-backups-${env.name}-user`, { name, path: "/kkp/" });
+    const policy = policyDocument(bucketObjectStatements(bucket, awsPartition(this.region)));
+    new IamUserPolicy(this, `user-cluster-backups-${env.name}-policy`, { name, user: user.name, policy: JSON.stringify(policy) });
+    const output = new TerraformOutput(this, `user-cluster-backups-${env.name}-output`, {
+      value: name,
+      description: `IAM user whose access key goes into KKP_USER_CLUSTER_BACKUP_ACCESS_KEY_ID/_SECRET_ACCESS_KEY of ${env.name}: aws iam create-access-key --user-name ${name}`,
+    });
+    output.overrideLogicalId(`user_cluster_backups_user_${env.name.replace(/-/g, "_")}`);
+  }
+}
+
+/** `<name>-<env>-backups-<hash>`: at most 43 characters. */
+export function userClusterBackupUserName(config: Named, env: string): string {
+  return `${config.name}-${env}-backups-${config.installationHash}`;
+}
+
+/** Listing, reading, writing and deleting the objects of one bucket: all a backup client (restic, KKP's) needs. */
+function bucketObjectStatements(bucket: string, partition: string) {
+  return [
+    { Sid: "ListBackupBucket", Effect: "Allow" as const, Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: `arn:${partition}:s3:::${bucket}` },
+    { Sid: "BackupObjects", Effect: "Allow" as const, Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], Resource: `arn:${partition}:s3:::${bucket}/*` },
+  ];
 }

@@ -26,6 +26,10 @@ export class AwsTarget implements CloudTarget {
   readonly stateStore: S3StateStore;
   /** `kubermatic-installer deploy --storageclass aws`. */
   readonly storageClass = "aws";
+  get backupEndpoint(): string {
+    return `s3.${this.settings.region}.amazonaws.com`;
+  }
+
   /** S3 itself, at the region's endpoint. */
   etcdBackupRepository(bucket: string) {
     return { repository: `s3:s3.${this.settings.region}.amazonaws.com/${bucket}`, region: this.settings.region };

@@ -61,6 +61,20 @@ export class GcpClusterCredentials extends Construct {
     });
     output.overrideLogicalId(`kubeone_account_${env.name.replace(/-/g, "_")}`);
     if (env.etcdBackupBucket) this.backups(env, env.etcdBackupBucket, location, account.member, email);
+    if (env.userClusterBackupBucket) this.userClusterBackups(config, project, env, env.userClusterBackupBucket, location);
+  }
+
+  /** The Seed's backup bucket for KKP's user clusters, and the account whose HMAC key KKP writes with: that bucket only. */
+  private userClusterBackups(config: KkpConfig, project: string, env: EnvironmentConfig, bucket: string, location: string): void {
+    const accountId = `${env.name}-backups-${config.installationHash}`;
+    const account = new ServiceAccount(this, `user-cluster-backups-${env.name}-account`, { project, accountId, displayName: `KKP ${env.clusterName}: user-cluster etcd backups` });
+    this.backupBucket(`user-cluster-backups-${env.name}`, bucket, location, account.member);
+    const email = `${accountId}@${project}.iam.gserviceaccount.com`;
+    const output = new TerraformOutput(this, `user-cluster-backups-${env.name}-hmac`, {
+      value: `gcloud storage hmac create ${email}`,
+      description: `Creates the HMAC key KKP backs up the user clusters of ${env.name} with: its accessId and secret go into KKP_USER_CLUSTER_BACKUP_ACCESS_KEY_ID and _SECRET_ACCESS_KEY`,
+    });
+    output.overrideLogicalId(`user_cluster_backups_hmac_${env.name.replace(/-/g, "_")}`);
   }
 
   /**
@@ -69,7 +83,17 @@ export class GcpClusterCredentials extends Construct {
    * which an admin creates (never Terraform, so no state holds it) and adds to KUBEONE_CREDENTIALS.
    */
   private backups(env: EnvironmentConfig, name: string, location: string, member: string, email: string): void {
-    new StorageBucket(this, `etcd-backups-${env.name}`, {
+    this.backupBucket(`etcd-backups-${env.name}`, name, location, member, "kubeone");
+    const output = new TerraformOutput(this, `etcd-backups-${env.name}-hmac`, {
+      value: `gcloud storage hmac create ${email}`,
+      description: `Creates the HMAC key KubeOne's etcd backups of ${env.name} upload with: add its accessId and secret to KUBEONE_CREDENTIALS as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+    });
+    output.overrideLogicalId(`etcd_backups_hmac_${env.name.replace(/-/g, "_")}`);
+  }
+
+  /** A backup bucket, hardened like the state bucket, whose objects only `member` may use. */
+  private backupBucket(id: string, name: string, location: string, member: string, memberId = "writer"): void {
+    new StorageBucket(this, id, {
       name,
       location: location.toUpperCase(),
       storageClass: "STANDARD",
@@ -77,15 +101,10 @@ export class GcpClusterCredentials extends Construct {
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
       forceDestroy: false,
-      // restic prunes its own snapshots; the versions it overwrites or deletes go after 14 days.
+      // The backup tools delete what they no longer keep; the versions they overwrite or delete go after 14 days.
       lifecycleRule: [{ action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 14, withState: "ARCHIVED" } }],
       lifecycle: { preventDestroy: true },
     });
-    new StorageBucketIamMember(this, `etcd-backups-${env.name}-kubeone`, { bucket: name, role: "roles/storage.objectAdmin", member });
-    const output = new TerraformOutput(this, `etcd-backups-${env.name}-hmac`, {
-      value: `gcloud storage hmac create ${email}`,
-      description: `Creates the HMAC key KubeOne's etcd backups of ${env.name} upload with: add its accessId and secret to KUBEONE_CREDENTIALS as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
-    });
-    output.overrideLogicalId(`etcd_backups_hmac_${env.name.replace(/-/g, "_")}`);
+    new StorageBucketIamMember(this, `${id}-${memberId}`, { bucket: name, role: "roles/storage.objectAdmin", member });
   }
 }

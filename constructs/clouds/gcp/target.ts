@@ -31,6 +31,9 @@ export class GcpTarget implements CloudTarget {
   readonly stateStore: GcsStateStore;
   /** `kubermatic-installer deploy --storageclass gcp` (pkg/install/stack/common/storageclass.go names no `gce`). */
   readonly storageClass = "gcp";
+  /** GCS's S3-compatible XML API, which HMAC keys sign for. */
+  readonly backupEndpoint = "storage.googleapis.com";
+
   /** GCS through its S3-compatible XML API (HMAC keys sign the requests; GCS takes `auto` for the region). */
   etcdBackupRepository(bucket: string) {
     return { repository: `s3:storage.googleapis.com/${bucket}`, region: "auto" };
