@@ -144,9 +144,10 @@ describe("the GitHub Actions workflow", () => {
     const job = workflow.jobs["kubeone-apply"];
     const run = job.steps.map((s: any) => s.run ?? "").join("\n");
     expect(run).toContain("output -json > tf.json");
-    // A private copy of kubeone/kubeone.yaml with the backups addon's parameters filled.
-    expect(run).toContain('npx tsx scripts/fill-secrets.ts kubeone/kubeone.yaml "$private/kubeone.yaml"');
-    expect(run).toContain('kubeone apply --manifest "$private/kubeone.yaml" --tfjson tf.json');
+    expect(run).toContain("kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json");
+    // The backups addon's password and repository reach KubeOne's `env:` parameters through the environment.
+    expect(job.env).toMatchObject({ KKP_ETCD_BACKUP_REPOSITORY: expect.stringMatching(/^s3:s3\.[a-z0-9-]+\.amazonaws\.com\/kkp-prod-etcd-/), KKP_ETCD_BACKUP_REGION: "eu-central-1" });
+    expect(job.steps.find((s: any) => s.name === "kubeone apply").env).toMatchObject({ KKP_ETCD_BACKUP_PASSWORD: "${{ secrets.KKP_ETCD_BACKUP_PASSWORD }}" });
     expect(job.env.SSH_AUTH_SOCK).toBeDefined();
     expect(job.steps.find((s: any) => s.name === "Load the SSH key into an agent").run).toContain('ssh-add - <<< "$SSH_PRIVATE_KEY"');
   });

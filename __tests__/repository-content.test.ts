@@ -220,7 +220,8 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
         addons: [
           { name: "default-storage-class" },
           // etcd backups, on by default with OIDC credentials; the parameters are filled by kubeone-apply.
-          { name: "backups-restic", params: { resticPassword: "${KKP_ETCD_BACKUP_PASSWORD}", s3Bucket: "${KKP_ETCD_BACKUP_REPOSITORY}", awsDefaultRegion: "${KKP_ETCD_BACKUP_REGION}" } },
+          // KubeOne reads `env:` parameters from kubeone apply's environment, and refuses to apply without them.
+          { name: "backups-restic", params: { resticPassword: "env:KKP_ETCD_BACKUP_PASSWORD", s3Bucket: "env:KKP_ETCD_BACKUP_REPOSITORY", awsDefaultRegion: "env:KKP_ETCD_BACKUP_REGION" } },
         ],
       },
     });
@@ -301,17 +302,17 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     }
     expect((secretStep.secrets ?? []).map((s) => s.name)).toEqual([...presetSecrets, "FLUX_NOTIFY_TOKEN"]);
 
-    // The KubeOne manifest's: the backups addon's password, a CI secret of kubeone-apply, and its repository, which
-    // the job sets per environment.
+    // The backups addon's `env:` parameters name what kubeone-apply provides: the password, a CI secret of its
+    // step, and the repository and region, set per environment on the job.
     const kubeoneApply = jobOf(config, "kubeone-apply");
     const kubeoneStep = stepOf(kubeoneApply, "kubeone apply");
-    expect(placeholderNames(files.get(REPOSITORY_PATHS.kubeoneManifest)!)).toEqual(["KKP_ETCD_BACKUP_PASSWORD", "KKP_ETCD_BACKUP_REPOSITORY", "KKP_ETCD_BACKUP_REGION"]);
-    expect((kubeoneStep.secrets ?? []).map((s) => s.name)).toEqual(["KUBEONE_CREDENTIALS", "KKP_ETCD_BACKUP_PASSWORD"]);
+    const addon = parse(files.get(REPOSITORY_PATHS.kubeoneManifest)!).addons.addons.find((a: any) => a.name === "backups-restic");
+    const envNames = Object.values<string>(addon.params).map((value) => value.replace(/^env:/, ""));
+    expect(envNames.sort()).toEqual([...(kubeoneStep.secrets ?? []).map((s) => s.name).filter((n) => n !== "KUBEONE_CREDENTIALS"), ...Object.keys(kubeoneApply.env ?? {})].sort());
     expect(Object.keys(kubeoneApply.env ?? {})).toEqual(["KKP_ETCD_BACKUP_REPOSITORY", "KKP_ETCD_BACKUP_REGION"]);
-    expect(kubeoneStep.run).toContain(`scripts/fill-secrets.ts ${REPOSITORY_PATHS.kubeoneManifest} "$private/kubeone.yaml"`);
 
     // Nothing else carries a placeholder Flux or the installer would have to fill.
-    const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml") && file !== REPOSITORY_PATHS.kubeoneManifest);
+    const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml"));
     for (const [file, content] of others) expect({ file, placeholders: placeholderNames(content) }).toEqual({ file, placeholders: [] });
   });
 

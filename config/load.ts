@@ -122,6 +122,7 @@ export function parseConfig(text: string, source = "kkp.yaml", registry: Registr
   return resolveConfig(parsed, {
     machineDefaults: cloud.machineDefaults,
     cloudLocation: cloud.location(parsed.cloud),
+    backupsByDefault: cloud.backupsByDefault,
     repository: ciModule(registry, parsed.ci).repository(parsed.ci),
   });
 }

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&"${1:-2}"
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&"${1:-2}"
   exit "${2:-2}"
 }
 [[ "${1:-}" == --help || "${1:-}" == -h ]] && usage 1 0
@@ -37,9 +37,8 @@ case "$phase" in
       echo "error: $target/backup exists already; fetch into an empty directory" >&2
       exit 1
     fi
-    mkdir -p "$target"
-    # The backup holds the cluster's CA keys: readable by this user only.
-    chmod 700 "$target"
+    # The backup holds the cluster's CA keys: a new directory is readable by this user only.
+    [[ -d "$target" ]] || { mkdir -p "$(dirname "$target")" && mkdir -m 700 "$target"; }
     restic restore "$snapshot" --tag etcd --target "$target"
     snapshots=("$target"/backup/*snapshot.db)
     if [[ ! -f "${snapshots[0]}" || ! -f "$target/backup/pki/kubernetes/ca.key" || ! -f "$target/backup/pki/etcd/ca.key" ]]; then

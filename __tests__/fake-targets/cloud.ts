@@ -89,6 +89,7 @@ export const FAKE_CLOUD: CloudModule<Section> = {
   location: (section) => `fake/${section.fake.region}`,
   check: () => [],
   sshKeyTypes: ["ssh-ed25519"],
+  backupsByDefault: false,
   networks: () => [],
   target: (config, section) => new FakeCloudTarget(config, section),
 };

@@ -70,6 +70,8 @@ export interface ResolveFacts {
   readonly machineDefaults: MachineSizes;
   /** Where the installation lives in its cloud, e.g. `aws/eu-central-1`: part of the state bucket's identity. */
   readonly cloudLocation: string;
+  /** Whether the cloud's etcd backups are on unless configured (where their route has been checked end to end). */
+  readonly backupsByDefault: boolean;
   /** The repository that drives it, e.g. `github.com/acme/kkp-gitops`: the other part. */
   readonly repository: string;
 }
@@ -123,7 +125,7 @@ export function resolveConfig<Cloud extends TargetSection, Ci extends TargetSect
       domain: environmentDomain(env, index, parsed.kkp.domain),
       clusterName: clusterName(parsed.name, env.name, parsed.uniqueResourceNames && { digest }),
       reviewers: env.reviewers,
-      ...(etcdBackupsEnabled(parsed)
+      ...(etcdBackupsEnabled(parsed, facts.backupsByDefault)
         ? { etcdBackupBucket: `${parsed.name}-${env.name}-etcd-${digest.slice(0, 10)}`, userClusterBackupBucket: `${parsed.name}-${env.name}-clusters-${digest.slice(0, 10)}` }
         : {}),
     })),

@@ -287,7 +287,7 @@ export const settingsShape = {
           .boolean()
           .optional()
           .describe(
-            "Back up the master cluster's etcd and PKI every 30 minutes, keeping the last 48 (KubeOne's backups-restic addon), encrypted by restic with a password the CI stack generates, into a bucket per environment that the identity stack creates (versioned, encrypted, private, old versions expiring after 14 days, kept on teardown). Needs the identity stack, so OIDC credentials. @default true with OIDC credentials, false with static keys",
+            "Back up the master cluster's etcd and PKI every 30 minutes, keeping the last 48 (KubeOne's backups-restic addon), encrypted by restic with a password the CI stack generates, into a bucket per environment that the identity stack creates (versioned, encrypted, private, old versions expiring after 14 days, kept on teardown). Needs the identity stack, so OIDC credentials. @default true on AWS with OIDC credentials; false on Google Cloud (the addon reaches GCS through its S3 API with HMAC keys an admin adds to KUBEONE_CREDENTIALS first) and with static keys",
           ),
       })
       .default({})
@@ -430,7 +430,10 @@ export function checkBackups(config: Pick<ParsedSettings, "etcdBackups" | "pipel
   }
 }
 
-/** Whether etcd is backed up: as configured, else whenever the identity stack, which holds the buckets, exists. */
-export function etcdBackupsEnabled(config: Pick<ParsedSettings, "etcdBackups" | "pipeline">): boolean {
-  return config.etcdBackups.enabled ?? config.pipeline.credentials === "oidc";
+/**
+ * Whether etcd is backed up: as configured, else when the identity stack, which holds the buckets, exists and the
+ * cloud backs up by default.
+ */
+export function etcdBackupsEnabled(config: Pick<ParsedSettings, "etcdBackups" | "pipeline">, byDefault: boolean): boolean {
+  return config.etcdBackups.enabled ?? (byDefault && config.pipeline.credentials === "oidc");
 }

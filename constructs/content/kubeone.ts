@@ -4,7 +4,7 @@
  * (`kubeone apply --manifest kubeone/kubeone.yaml --tfjson tf.json`), so one manifest serves every environment.
  */
 import type { KkpConfig } from "../../config/settings/resolve";
-import { ETCD_BACKUP_PASSWORD, placeholder } from "../core/secrets";
+import { ETCD_BACKUP_PASSWORD } from "../core/secrets";
 import type { CloudContent } from "./targets";
 import type { Manifest } from "./yaml";
 
@@ -50,16 +50,20 @@ export const ETCD_BACKUP_VARIABLES = { repository: "KKP_ETCD_BACKUP_REPOSITORY",
 
 /**
  * KubeOne's embedded backups-restic addon: etcd, its PKI and Kubernetes' PKI, every 30 minutes, the last 48 kept,
- * uploaded with the S3 keys of KUBEONE_CREDENTIALS (addons/backups-restic in KubeOne 1.14). Its parameters are
- * placeholders that kubeone-apply fills in a private copy: the password is a CI secret, the repository per environment.
+ * uploaded with the S3 keys of KUBEONE_CREDENTIALS (addons/backups-restic in KubeOne 1.14). Its parameters name
+ * environment variables (`env:`, pkg/addons/manifest.go), which `kubeone apply` refuses to run without: the
+ * password is a CI secret, the repository and region are set per environment by kubeone-apply.
  */
 function etcdBackupsAddon(): Manifest {
   return {
     name: "backups-restic",
     params: {
-      resticPassword: placeholder(ETCD_BACKUP_PASSWORD),
-      s3Bucket: `\${${ETCD_BACKUP_VARIABLES.repository}}`,
-      awsDefaultRegion: `\${${ETCD_BACKUP_VARIABLES.region}}`,
+      resticPassword: `${KUBEONE_ENV_PARAM}${ETCD_BACKUP_PASSWORD.name}`,
+      s3Bucket: `${KUBEONE_ENV_PARAM}${ETCD_BACKUP_VARIABLES.repository}`,
+      awsDefaultRegion: `${KUBEONE_ENV_PARAM}${ETCD_BACKUP_VARIABLES.region}`,
     },
   };
 }
+
+/** KubeOne 1.14's prefix for an addon parameter read from the environment at apply time. */
+const KUBEONE_ENV_PARAM = "env:";

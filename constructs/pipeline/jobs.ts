@@ -247,7 +247,7 @@ export function kubeoneApply(context: JobContext): Job {
   const bucket = context.env.etcdBackupBucket;
   const backups = bucket ? context.source.cloud.etcdBackupRepository(bucket) : undefined;
   return deployJob(context, {
-    // The backups addon's repository, filled into the manifest with its password.
+    // The backups addon's repository, read by its `env:` parameters.
     ...(backups ? { env: { [ETCD_BACKUP_VARIABLES.repository]: backups.repository, [ETCD_BACKUP_VARIABLES.region]: backups.region } } : {}),
     id: "kubeone-apply",
     title: "Provision Kubernetes with KubeOne",
@@ -267,11 +267,8 @@ export function kubeoneApply(context: JobContext): Job {
         "Refuse an upgrade that skips a Kubernetes minor",
         `${tunnelled(context) ? `KKP_API_PROXY=http://${KUBEONE_PROXY} ` : ""}npx tsx scripts/upgrade-guard.ts kubernetes ${context.source.config.kubernetes.version} tf.json`,
       ),
-      step(
-        "kubeone apply",
-        kubeoneApplyScript(backups !== undefined),
-        backups ? [SECRETS.kubeoneCredentials, ETCD_BACKUP_PASSWORD] : [SECRETS.kubeoneCredentials],
-      ),
+      // The backups addon reads its password and repository from the environment (its `env:` parameters).
+      step("kubeone apply", kubeoneApplyScript(), backups ? [SECRETS.kubeoneCredentials, ETCD_BACKUP_PASSWORD] : [SECRETS.kubeoneCredentials]),
       ...closeSteps(context),
     ],
   });
@@ -282,22 +279,15 @@ export function kubeoneApply(context: JobContext): Job {
  * warns unless run with `--force-upgrade` (pkg/tasks/certs.go: renewControlPlaneCerts); kubeadm's certificates
  * last a year. So an apply that brings the warning is followed by the one that renews them.
  */
-export function kubeoneApplyScript(filled: boolean): string {
-  const manifest = filled ? '"$private/kubeone.yaml"' : REPOSITORY_PATHS.kubeoneManifest;
-  const apply = `kubeone apply --manifest ${manifest} --tfjson tf.json --credentials "$credentials" --auto-approve`;
+export function kubeoneApplyScript(): string {
+  const apply = `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`;
   return [
     'private="$(mktemp -d)"',
     'credentials="$private/credentials"',
     'log="$private/log"',
     'trap \'rm -rf "$private"\' EXIT',
     '(umask 077 && printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials")',
-    ...(filled
-      ? [
-          "# The manifest holds ${NAME} placeholders for the backups addon: filled in the private directory (its addons are",
-          "# KubeOne's embedded ones, so no path relative to the manifest is needed).",
-          `npx tsx scripts/fill-secrets.ts ${REPOSITORY_PATHS.kubeoneManifest} ${manifest}`,
-        ]
-      : []),
+
     `${apply} 2>&1 | tee "$log"`,
     `if grep -q "${KUBEONE_CERTIFICATES_EXPIRING}" "$log"; then`,
     '  echo "The control plane\'s certificates expire within 90 days: renewing them with kubeone apply --force-upgrade." >&2',

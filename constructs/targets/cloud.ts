@@ -59,6 +59,11 @@ export interface CloudCheckInput {
 export interface CloudModule<Section extends TargetSection> {
   /** The `cloud` section for this cloud: `{ provider: <name>, <name>: {...} }`, with its defaults. */
   readonly schema: z.ZodType<Section> & z.core.$ZodTypeDiscriminable;
+  /**
+   * Whether etcd backups are on unless the configuration says otherwise: where the backups addon works with what
+   * the one-time setup already provides (AWS: the KubeOne key is an S3 key), not where it needs more first.
+   */
+  readonly backupsByDefault: boolean;
   /** The SSH key types the cloud can install on its machines. */
   readonly sshKeyTypes: readonly SshKeyType[];
   /** Machine types used when the configuration names none. */

@@ -9,6 +9,7 @@ export const AWS_CLOUD: CloudModule<AwsSection> = {
   machineDefaults: { controlPlane: "t3.large", worker: "t3.xlarge", bastion: "t3.micro" },
   // EC2 imports RSA and ED25519 keys only (ImportKeyPair), so an ECDSA key would fail at apply.
   sshKeyTypes: ["ssh-ed25519", "ssh-rsa"],
+  backupsByDefault: true,
   location: (section) => `aws/${section.aws.region}`,
   check: (section, config) => [
     ...requiredForOidc(config, !section.aws.accountId, ["aws", "accountId"], "the pipeline assumes the identity stack's roles in this account"),

@@ -11,6 +11,8 @@ export const GCP_CLOUD: CloudModule<GcpSection> = {
   machineDefaults: { controlPlane: "e2-standard-2", worker: "e2-standard-4", bastion: "e2-micro" },
   // Compute Engine's guest agent writes any OpenSSH key line from the ssh-keys metadata to authorized_keys.
   sshKeyTypes: SSH_KEY_TYPES,
+  // The addon speaks S3 only: on GCS it needs an HMAC key in KUBEONE_CREDENTIALS, which an admin adds first.
+  backupsByDefault: false,
   location: (section) => `gcp/${section.gcp.project}/${section.gcp.region}`,
   check: (section, config) => [
     ...zoneIssues(section.gcp),
