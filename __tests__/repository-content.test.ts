@@ -182,6 +182,10 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       // Targets KubeOne binds to 127.0.0.1 are neither scraped nor alerted on: nothing fires forever on them.
       for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) expect(stack.spec.values[component]).toEqual({ enabled: false });
       expect(stack.spec.values.defaultRules.rules).toEqual({ kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false });
+      // With etcd backups, a stopped or never-run backup CronJob alerts, through a rule the chart renders after its CRDs.
+      const backupRules = stack.spec.values.additionalPrometheusRulesMap?.["kkp-etcd-backups"]?.groups[0].rules ?? [];
+      expect(backupRules.map((r: any) => r.alert)).toEqual(env.etcdBackupBucket ? ["KKPMasterEtcdBackupStale", "KKPMasterEtcdBackupNeverSucceeded"] : []);
+      for (const rule of backupRules) expect(rule.expr).toContain('kube_cronjob_status_last_successful_time{namespace="kube-system",cronjob="etcd-s3-backup"}');
       // Grafana through KKP's Gateway: an HTTPRoute for its host, from a namespace the Gateway admits; no Ingress.
       expect(stack.spec.values.grafana.ingress).toEqual({ enabled: false });
       expect(stack.spec.values.grafana.route.main).toEqual({ enabled: true, hostnames: [`grafana.${env.domain}`], parentRefs: [{ name: "kubermatic", namespace: "kubermatic" }] });

@@ -326,6 +326,8 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
     kubeEtcd: { enabled: false },
     kubeProxy: { enabled: false },
     defaultRules: { rules: { kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false } },
+    // Rendered by the chart, after it installed the PrometheusRule CRD (a rule object beside the release would not be).
+    ...(env.etcdBackupBucket ? { additionalPrometheusRulesMap: { "kkp-etcd-backups": { groups: [etcdBackupAlerts()] } } } : {}),
     prometheus: {
       prometheusSpec: {
         retention: "15d",
@@ -362,6 +364,42 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
         : {}),
     },
   });
+}
+
+/** The CronJob KubeOne 1.14's backups-restic addon runs every 30 minutes (addons/backups-restic). */
+const ETCD_BACKUP_CRONJOB = { namespace: "kube-system", name: "etcd-s3-backup" } as const;
+
+/**
+ * A backup that stopped is found before it is needed: kube-state-metrics' last successful run of the addon's CronJob,
+ * four runs overdue, or never after an hour.
+ */
+function etcdBackupAlerts(): Record<string, unknown> {
+  const selector = `{namespace="${ETCD_BACKUP_CRONJOB.namespace}",cronjob="${ETCD_BACKUP_CRONJOB.name}"}`;
+  return {
+    name: "kkp-etcd-backups",
+    rules: [
+      {
+        alert: "KKPMasterEtcdBackupStale",
+        expr: `time() - kube_cronjob_status_last_successful_time${selector} > 7200`,
+        for: "15m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "The KKP master cluster's etcd has not been backed up for over two hours",
+          description: `CronJob ${ETCD_BACKUP_CRONJOB.namespace}/${ETCD_BACKUP_CRONJOB.name} (KubeOne's backups-restic addon) last succeeded {{ $value | humanizeDuration }} ago; check its pods' logs and the backup bucket's access.`,
+        },
+      },
+      {
+        alert: "KKPMasterEtcdBackupNeverSucceeded",
+        expr: `absent(kube_cronjob_status_last_successful_time${selector})`,
+        for: "1h",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "The KKP master cluster's etcd backup has never succeeded",
+          description: `CronJob ${ETCD_BACKUP_CRONJOB.namespace}/${ETCD_BACKUP_CRONJOB.name} has no successful run an hour after it appeared, or does not exist; check kubeone apply's backups addon.`,
+        },
+      },
+    ],
+  };
 }
 
 function loki(): Manifest {
