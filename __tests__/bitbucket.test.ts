@@ -3,7 +3,6 @@
  * computed from the rendered YAML (its parallel groups, step and stage `condition: changesets`), the deploy
  * stage bound to the deployment, and what the CI stack still does without a Bitbucket provider.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -14,6 +13,7 @@ import { matchesAny } from "../constructs/pipeline/globs";
 import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
 import { repositoryFiles } from "../config/repository-files";
 import { configErrorFor, configFrom, synthAll } from "./helpers";
+import { bash } from "./shell";
 
 const CONFIG_FILE = "examples/gcp-bitbucket.yaml";
 const exampleText = readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), "utf8");
@@ -82,7 +82,7 @@ describe("the bitbucket-pipelines.yml of the Bitbucket example", () => {
     expect(confirm.step).not.toHaveProperty("deployment");
     expect(confirm.step).not.toHaveProperty("oidc");
     const check = (value: string, branch: string) =>
-      spawnSync("bash", ["-euo", "pipefail", "-c", confirm.step.script.join("\n")], { env: { ...process.env, KKP_TEARDOWN_CONFIRM: value, BITBUCKET_BRANCH: branch }, encoding: "utf8" }).status;
+      bash(["-euo", "pipefail", "-c", confirm.step.script.join("\n")], { env: { ...process.env, KKP_TEARDOWN_CONFIRM: value, BITBUCKET_BRANCH: branch }, encoding: "utf8" }).status;
     expect([check("prod", "main"), check("PROD", "main"), check("", "main"), check("prod", "feature")]).toEqual([0, 1, 1, 1]);
     expect(teardown.stage).toMatchObject({ deployment: "prod", trigger: "manual", steps: [{ step: { name: "teardown", "max-time": 120 } }] });
     const script = teardown.stage.steps[0].step.script.join("\n");

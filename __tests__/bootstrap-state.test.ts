@@ -4,11 +4,11 @@
  * while it does not exist. Every interruption point of a first run is set up as the cloud would be left by it, for
  * both locking modes, and each run must end converged: everything exists and the remote state lists it.
  */
-import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
 import { testDir } from "./test-dirs";
+import { bash } from "./shell";
 
 const BUCKET = "aws_s3_bucket.state_bucket_1";
 const VERSIONING = "aws_s3_bucket_versioning.state_versioning_2";
@@ -96,7 +96,7 @@ function run({ locking = "lockfile", cloud = [], remoteState = [], localState, m
   if (localState) writeFileSync(path.join(stackDir, "bootstrap.tfstate"), lines(localState));
   const calls = path.join(work, "calls");
   writeFileSync(calls, "");
-  const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "bootstrap-state.sh"), stackDir], {
+  const result = bash([path.join(PROJECT_ROOT, "scripts", "bootstrap-state.sh"), stackDir], {
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CALLS: calls, CLOUD: cloudFile, MODE: mode ?? "", LOCKING: locking, ALL: addresses(locking).join(" ") },
     encoding: "utf8",
   });
@@ -239,7 +239,7 @@ describe("bootstrapping the state bucket", () => {
   });
 
   test("fails clearly when the stacks have not been synthesized", () => {
-    const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "bootstrap-state.sh"), "/nonexistent/state"], { encoding: "utf8" });
+    const result = bash([path.join(PROJECT_ROOT, "scripts", "bootstrap-state.sh"), "/nonexistent/state"], { encoding: "utf8" });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("run 'npx cdktf synth' first");
   });

@@ -2,11 +2,11 @@
  * scripts/etcd-backups.sh, the restore runbook's first step, against a stand-in `restic` that plays a repository
  * holding one snapshot as KubeOne's backups-restic addon writes it (etcd-snapshot.db and the two CAs under backup/).
  */
-import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/load";
 import { testDir } from "./test-dirs";
+import { bash } from "./shell";
 
 const REPOSITORY = "s3:s3.eu-central-1.amazonaws.com/kkp-prod-etcd-0123456789";
 
@@ -30,7 +30,7 @@ function run(args: string[], options: { complete?: boolean; env?: Record<string,
   chmodSync(path.join(bin, "restic"), 0o755);
   const env: Record<string, string | undefined> = { ...process.env, PATH: `${bin}:${process.env.PATH}`, RESTIC_PASSWORD: "p", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s", ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "etcd-backups.sh"), ...args.map((a) => a.replace("<work>", work))], { env, encoding: "utf8" });
+  const result = bash([path.join(PROJECT_ROOT, "scripts", "etcd-backups.sh"), ...args.map((a) => a.replace("<work>", work))], { env, encoding: "utf8" });
   const calls = existsSync(path.join(work, "calls")) ? readFileSync(path.join(work, "calls"), "utf8").trim().split("\n") : [];
   return { ...result, calls, work };
 }
@@ -54,7 +54,7 @@ describe("scripts/etcd-backups.sh", () => {
     expect(run(["fetch", REPOSITORY, "b1ea3ff1", "<work>/restore"], { complete: false }).stderr).toContain("lacks the etcd snapshot or the PKI");
     const again = run(["fetch", REPOSITORY, "latest", "<work>"], {});
     mkdirSync(path.join(again.work, "second", "backup"), { recursive: true });
-    const refused = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "etcd-backups.sh"), "fetch", REPOSITORY, "latest", path.join(again.work, "second")], {
+    const refused = bash([path.join(PROJECT_ROOT, "scripts", "etcd-backups.sh"), "fetch", REPOSITORY, "latest", path.join(again.work, "second")], {
       env: { ...process.env, RESTIC_PASSWORD: "p", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s", PATH: `${path.join(again.work, "bin")}:${process.env.PATH}` },
       encoding: "utf8",
     });

@@ -4,7 +4,6 @@
  * by hand only, on main, with the environment's name as confirmation. GitLab's and Bitbucket's entry points are
  * tested beside their other jobs. Also: the first environment's workflow can be run by hand, deploying everything.
  */
-import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -16,6 +15,7 @@ import { SEED_JOB_IDS } from "../constructs/core/pipeline-model";
 import { configFrom } from "./helpers";
 import { testDir } from "./test-dirs";
 import { actionlint, jobsRun } from "./workflow-sim";
+import { bash } from "./shell";
 
 const SCRIPT = path.join(PROJECT_ROOT, "scripts", "teardown.sh");
 
@@ -54,7 +54,7 @@ function standIns(cluster: Cluster = {}) {
     writeFileSync(path.join(work, "cdktf.out", "stacks", stack, "cdk.tf.json"), "{}");
   }
   const run = (args: string[], env: Record<string, string> = {}) => {
-    const result = spawnSync("bash", [SCRIPT, ...args], { cwd: work, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env }, encoding: "utf8" });
+    const result = bash([SCRIPT, ...args], { cwd: work, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env }, encoding: "utf8" });
     const calls = existsSync(path.join(work, "calls")) ? readFileSync(path.join(work, "calls"), "utf8").trim().split("\n") : [];
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
   };
@@ -182,7 +182,7 @@ describe("the GitHub workflows", () => {
     writeFileSync(path.join(bin, "gh"), '#!/usr/bin/env bash\n[ "$*" = "api repos/acme/kkp/collaborators/$ACTOR/permission --jq .permission" ] && echo "$ROLE"\n');
     chmodSync(path.join(bin, "gh"), 0o755);
     const check = (confirm: string, role: string) =>
-      spawnSync("bash", ["-euo", "pipefail", "-c", authorize.steps[0].run], {
+      bash(["-euo", "pipefail", "-c", authorize.steps[0].run], {
         env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KKP_TEARDOWN_CONFIRM: confirm, ACTOR: "octocat", GH_REPO: "acme/kkp", ROLE: role },
         encoding: "utf8",
       });

@@ -22,6 +22,7 @@ import { CLOSE_CLUSTER_TUNNEL, openClusterTunnel } from "../constructs/pipeline/
 import type { BastionTunnel } from "../constructs/pipeline/targets";
 import { configFrom, gcpExampleText } from "./helpers";
 import { testDir } from "./test-dirs";
+import { bash } from "./shell";
 
 /**
  * A stand-in command: records its arguments, and for the listed argument patterns listens on a port until killed;
@@ -55,11 +56,11 @@ function runTunnel(tunnel: BastionTunnel, bastion: Record<string, string>, clis:
   const hosts = { control_plane: { cluster_name: "kkp-prod", bastion: "3.3.3.3", bastion_port: 22, bastion_user: "ubuntu" } };
   writeFileSync(path.join(work, "tf.json"), JSON.stringify({ kubeone_hosts: { value: hosts }, [BASTION_OUTPUT]: { value: bastion } }));
   const env = { ...process.env, HOME: work, PATH: `${bin}:${process.env.PATH}`, GOOGLE_APPLICATION_CREDENTIALS: path.join(work, "federation.json") };
-  const open = spawnSync("bash", ["-euo", "pipefail", "-c", openClusterTunnel(tunnel, REPOSITORY_PATHS.kubeoneManifest, ports)], { cwd: work, env, encoding: "utf8", timeout: 60_000 });
+  const open = bash(["-euo", "pipefail", "-c", openClusterTunnel(tunnel, REPOSITORY_PATHS.kubeoneManifest, ports)], { cwd: work, env, encoding: "utf8", timeout: 60_000 });
   const tfjson = JSON.parse(readFileSync(path.join(work, "tf.json"), "utf8"));
-  const listening = (port: number) => spawnSync("bash", ["-c", `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null`]).status === 0;
+  const listening = (port: number) => bash(["-c", `(exec 3<> /dev/tcp/127.0.0.1/${port}) 2> /dev/null`]).status === 0;
   const openPorts = [listening(ports.tunnel), listening(ports.proxy)];
-  const close = spawnSync("bash", ["-euo", "pipefail", "-c", CLOSE_CLUSTER_TUNNEL], { cwd: work, env, encoding: "utf8" });
+  const close = bash(["-euo", "pipefail", "-c", CLOSE_CLUSTER_TUNNEL], { cwd: work, env, encoding: "utf8" });
   spawnSync("sleep", ["0.5"]);
   return { ports, open, close, tfjson, openPorts, closedPorts: [listening(ports.tunnel), listening(ports.proxy)], calls: readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n") };
 }
@@ -168,7 +169,7 @@ test("the job's kubeconfig reaches the API through kubeone proxy", () => {
   writeFileSync(path.join(bin, "kubeone"), `#!/usr/bin/env bash\ncat <<'EOF'\n${kubeconfig}EOF\n`);
   chmodSync(path.join(bin, "kubeone"), 0o755);
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: ".kkp/kubeconfig" };
-  const run = spawnSync("bash", ["-euo", "pipefail", "-c", fetch], { cwd: work, env, encoding: "utf8" });
+  const run = bash(["-euo", "pipefail", "-c", fetch], { cwd: work, env, encoding: "utf8" });
   expect(run.stderr.replace(/Cluster "kkp-prod" set\.\n?/, "")).toBe("");
   expect(run.status).toBe(0);
   expect(readFileSync(path.join(work, ".kkp/kubeconfig"), "utf8")).toContain("proxy-url: http://127.0.0.1:8888");
@@ -184,7 +185,7 @@ describe("the Seed's kubeconfig", () => {
     const work = testDir("kkp-seed-");
     const bin = path.join(work, "bin");
     mkdirSync(bin);
-    const real = spawnSync("bash", ["-c", "command -v kubectl"], { encoding: "utf8" }).stdout.trim();
+    const real = bash(["-c", "command -v kubectl"], { encoding: "utf8" }).stdout.trim();
     // Client-side creates need no cluster (the sample CA is not a real certificate, which kubectl would parse).
     writeFileSync(
       path.join(bin, "kubectl"),
@@ -221,7 +222,7 @@ describe("the Seed's kubeconfig", () => {
       ].join("\n"),
     );
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: ".kkp/kubeconfig" };
-    const run = spawnSync("bash", ["-euo", "pipefail", "-c", seedKubeconfigSecret(tunnelled)], { cwd: work, env, encoding: "utf8" });
+    const run = bash(["-euo", "pipefail", "-c", seedKubeconfigSecret(tunnelled)], { cwd: work, env, encoding: "utf8" });
     const applied = existsSync(path.join(work, "applied")) ? readFileSync(path.join(work, "applied"), "utf8").split("---\n").filter(Boolean).map((doc) => parse(doc)) : [];
     const secret = applied.find((doc: any) => doc.kind === "Secret");
     return { run, secret, stored: secret ? parse(Buffer.from(secret.data.kubeconfig, "base64").toString()) : undefined };
@@ -261,7 +262,7 @@ describe("kubeone apply renews the control plane's certificates before they laps
       ].join("\n"),
     );
     chmodSync(path.join(bin, "kubeone"), 0o755);
-    const run = spawnSync("bash", ["-euo", "pipefail", "-c", kubeoneApplyScript()], {
+    const run = bash(["-euo", "pipefail", "-c", kubeoneApplyScript()], {
       cwd: work,
       env: {
         ...process.env,
