@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
 import { BUILT_IN, ciModule, cloudModule, type CiSection, type CloudSection, type Registry } from "./registry";
 import { configSchemaFor } from "./schema";
+import { editDistance } from "./settings/formats";
 import { resolveConfig, type KkpConfig } from "./settings/resolve";
 
 /** The resolved configuration of the built-in targets, with each target's section typed. */
@@ -253,14 +254,3 @@ function closest(key: string, candidates: readonly string[]): string | undefined
   return best;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}

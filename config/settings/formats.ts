@@ -179,8 +179,8 @@ export function didYouMean(value: string, known: readonly string[]): string {
   return near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : "";
 }
 
-/** Levenshtein distance between two strings. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance between two strings: near misses in messages (a setting, a region). */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
