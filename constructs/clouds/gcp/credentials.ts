@@ -9,13 +9,13 @@
  * account but its own cluster's control-plane account, whose machines the disk driver attaches disks to.
  */
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { Construct } from "constructs";
 import type { EnvironmentConfig, KkpConfig } from "../../../config/settings/resolve";
 import { TerraformOutput } from "../../core/cdktf";
+import { hardenedBucket } from "./state-store";
 
 type Named = Pick<KkpConfig, "name" | "installationHash">;
 
@@ -93,18 +93,8 @@ export class GcpClusterCredentials extends Construct {
 
   /** A backup bucket, hardened like the state bucket, whose objects only `member` may use. */
   private backupBucket(id: string, name: string, location: string, member: string, memberId = "writer"): void {
-    new StorageBucket(this, id, {
-      name,
-      location: location.toUpperCase(),
-      storageClass: "STANDARD",
-      versioning: { enabled: true },
-      uniformBucketLevelAccess: true,
-      publicAccessPrevention: "enforced",
-      forceDestroy: false,
-      // The backup tools delete what they no longer keep; the versions they overwrite or delete go after 14 days.
-      lifecycleRule: [{ action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 14, withState: "ARCHIVED" } }],
-      lifecycle: { preventDestroy: true },
-    });
+    // The backup tools delete what they no longer keep; the versions they overwrite or delete go after 14 days.
+    hardenedBucket(this, id, { name, location, oldVersions: { daysSinceNoncurrentTime: 14, withState: "ARCHIVED" } });
     new StorageBucketIamMember(this, `${id}-${memberId}`, { bucket: name, role: "roles/storage.objectAdmin", member });
   }
 }

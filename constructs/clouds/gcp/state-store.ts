@@ -1,5 +1,5 @@
 /** Terraform state on Google Cloud: one GCS bucket per installation; GCS locks state natively. */
-import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { StorageBucket, type StorageBucketLifecycleRuleCondition } from "@cdktf/provider-google/lib/storage-bucket";
 import { GcsBackend, type TerraformStack } from "../../core/cdktf";
 import type { Construct } from "constructs";
 import type { StateStore } from "../../targets/state-store";
@@ -15,23 +15,37 @@ export class GcsStateStore implements StateStore {
 
   constructor(private readonly props: GcsStateStoreProps) {}
 
-  /** The state bucket: versioned, uniform access, public access prevented, protected from `terraform destroy`. */
+  /** The state bucket: old state versions are kept for recovery, but not forever. */
   define(scope: Construct): void {
-    new StorageBucket(scope, "state", {
-      name: this.props.bucketName,
-      location: this.props.location.toUpperCase(),
-      storageClass: "STANDARD",
-      versioning: { enabled: true },
-      uniformBucketLevelAccess: true,
-      publicAccessPrevention: "enforced",
-      forceDestroy: false,
-      // Old state versions are kept for recovery, but not forever.
-      lifecycleRule: [{ action: { type: "Delete" }, condition: { numNewerVersions: 20, withState: "ARCHIVED" } }],
-      lifecycle: { preventDestroy: true },
-    });
+    hardenedBucket(scope, "state", { name: this.props.bucketName, location: this.props.location, oldVersions: { numNewerVersions: 20, withState: "ARCHIVED" } });
   }
 
   attach(stack: TerraformStack, key: string): void {
     new GcsBackend(stack, { bucket: this.props.bucketName, prefix: key });
   }
+}
+
+export interface HardenedBucketProps {
+  readonly name: string;
+  readonly location: string;
+  /** When an overwritten or deleted object's version goes (a lifecycle rule's condition). */
+  readonly oldVersions: StorageBucketLifecycleRuleCondition;
+}
+
+/**
+ * A bucket that is versioned, uniform-access, public access prevented and protected from `terraform destroy`, its old
+ * versions deleted as `oldVersions` says: the state bucket, and each environment's backup buckets.
+ */
+export function hardenedBucket(scope: Construct, id: string, props: HardenedBucketProps): StorageBucket {
+  return new StorageBucket(scope, id, {
+    name: props.name,
+    location: props.location.toUpperCase(),
+    storageClass: "STANDARD",
+    versioning: { enabled: true },
+    uniformBucketLevelAccess: true,
+    publicAccessPrevention: "enforced",
+    forceDestroy: false,
+    lifecycleRule: [{ action: { type: "Delete" }, condition: props.oldVersions }],
+    lifecycle: { preventDestroy: true },
+  });
 }
