@@ -56,12 +56,16 @@ export function renderGitlabCi(pipeline: Pipeline, header: string): string {
     default: { image: `node:${pipeline.tools.node}-bookworm` },
     ...Object.fromEntries(
       pipeline.jobs.flatMap((job) => [
-        ...(job.id === firstDeployJob(pipeline)?.id ? [[approvalJob(pipeline), approval(pipeline, [push, manual.deploy])]] : []),
-        [job.id, renderJob(pipeline, job, mergeRequest, push, manual.deploy)],
+        ...(job.id === firstDeployJob(pipeline)?.id
+          ? [[approvalJob(pipeline), approval(pipeline, approvalJob(pipeline), [push, manual.deploy], `Deployment of $CI_COMMIT_SHA to ${pipeline.environment}`)]]
+          : []),
+        [job.id, renderJob(pipeline, job, chainRules(pipeline, job, mergeRequest, push, manual.deploy), approvalJob(pipeline))],
       ]),
     ),
-    [teardownApprovalJob(pipeline)]: { ...approval(pipeline, [manual.teardown]), stage: teardownApprovalJob(pipeline), script: [`echo "Teardown of ${pipeline.environment} approved."`] },
-    [pipeline.teardown.id]: teardownJob(pipeline, manual.teardown),
+    // The teardown, only in a run by hand on main whose confirmation variable names the environment, after the
+    // approval of the environment's reviewers.
+    [teardownApprovalJob(pipeline)]: approval(pipeline, teardownApprovalJob(pipeline), [manual.teardown], `Teardown of ${pipeline.environment}`),
+    [pipeline.teardown.id]: renderJob(pipeline, pipeline.teardown, [{ if: manual.teardown }], teardownApprovalJob(pipeline)),
   };
   return header + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }
@@ -83,15 +87,6 @@ interface Rules {
   readonly teardown: string;
 }
 
-/**
- * The teardown, only in a run by hand on main whose confirmation variable names the environment, after the
- * approval of the environment's reviewers.
- */
-function teardownJob(pipeline: Pipeline, rule: string): Yaml {
-  const job = pipeline.teardown;
-  const rendered = renderJob(pipeline, job, "false", "false", rule);
-  return { ...rendered, needs: [{ job: teardownApprovalJob(pipeline), artifacts: false }], rules: [{ if: rule }] };
-}
 
 function firstDeployJob(pipeline: Pipeline): Job | undefined {
   return pipeline.jobs.find((job) => job.environment);
@@ -106,33 +101,38 @@ function approvalJob(pipeline: Pipeline): string {
  * starts a deployment, so one job does, on every push to main, and every deploy job needs it. The deploy jobs
  * themselves only access the environment (they still need its deploy access).
  */
-function approval(pipeline: Pipeline, on: readonly string[]): Yaml {
+function approval(pipeline: Pipeline, stage: string, on: readonly string[], what: string): Yaml {
   return {
-    stage: approvalJob(pipeline),
+    stage,
     needs: [],
     rules: on.map((rule) => ({ if: rule })),
     environment: { name: pipeline.environment, action: "start" },
     resource_group: `kkp-${pipeline.environment}`,
-    script: [`echo "Deployment of $CI_COMMIT_SHA to ${pipeline.environment} approved."`],
+    script: [`echo "${what} approved."`],
   };
 }
 
-function renderJob(pipeline: Pipeline, job: Job, mergeRequest: string, push: string, byHand: string): Yaml {
-  const audience = job.cloudLogin ? loginOf(pipeline, job).oidcAudience : undefined;
+/** When a job of the chain runs: on merge requests (for those that do), pushes to main it concerns, runs by hand. */
+function chainRules(pipeline: Pipeline, job: Job, mergeRequest: string, push: string, byHand: string): Yaml[] {
   const onMain = job.onlyIfChanged ? { if: push, changes: gitlabChanges(job.onlyIfChanged.flatMap((set) => pipeline.changeSets[set])) } : { if: push };
+  // Developers may read the managed state but not lock it: their merge requests plan without the lock.
+  const onMergeRequest = { if: mergeRequest, variables: { TF_CLI_ARGS_plan: "-lock=false" } };
   // A run by hand has no change set: every job of the chain runs.
-  const onMainByHand = job.triggers.includes("main") ? [{ if: byHand }] : [];
+  return [...(job.triggers.includes("change-request") ? [onMergeRequest] : []), onMain, ...(job.triggers.includes("main") ? [{ if: byHand }] : [])];
+}
+
+/** A job under `rules`; one bound to an environment waits for `approval`, the job holding its approvals. */
+function renderJob(pipeline: Pipeline, job: Job, rules: Yaml[], approval: string): Yaml {
+  const audience = job.cloudLogin ? loginOf(pipeline, job).oidcAudience : undefined;
   const needs = [
-    ...(job.environment ? [{ job: approvalJob(pipeline), artifacts: false }] : []),
+    ...(job.environment ? [{ job: approval, artifacts: false }] : []),
     ...job.needs.map((need) => ({ job: need, artifacts: job.downloads !== undefined && producerOf(pipeline, job) === need })),
     ...(job.after ?? []).map((after) => ({ job: after, optional: true, artifacts: false })),
   ];
-  // Developers may read the managed state but not lock it: their merge requests plan without the lock.
-  const onMergeRequest = { if: mergeRequest, variables: { TF_CLI_ARGS_plan: "-lock=false" } };
   return {
     stage: job.id,
     ...(needs.length > 0 ? { needs } : { needs: [] }),
-    rules: [...(job.triggers.includes("change-request") ? [onMergeRequest] : []), onMain, ...onMainByHand],
+    rules,
     ...(job.environment ? { environment: { name: job.environment, action: "access" }, resource_group: `kkp-${job.environment}` } : {}),
     ...(audience ? { id_tokens: { [OIDC_TOKEN]: { aud: audience } } } : {}),
     ...(job.env ? { variables: { ...job.env } } : {}),
