@@ -56,10 +56,15 @@ export const ETCD_BACKUP_PASSWORD: Secret = {
 };
 
 /** The key KKP backs its user clusters' etcd up with (the identity stack's user or HMAC key of the backups account). */
-export const USER_CLUSTER_BACKUP_SECRETS: readonly Secret[] = [
-  { name: "KKP_USER_CLUSTER_BACKUP_ACCESS_KEY_ID", description: "access key ID KKP backs up its user clusters' etcd with (AWS: the identity stack's user_cluster_backups_user_<env>; GCP: an HMAC key of its backups account)", scope: "environment", format: "token" },
-  { name: "KKP_USER_CLUSTER_BACKUP_SECRET_ACCESS_KEY", description: "the secret of that key", scope: "environment", format: "token" },
-];
+export const USER_CLUSTER_BACKUP_SECRETS = {
+  accessKeyId: {
+    name: "KKP_USER_CLUSTER_BACKUP_ACCESS_KEY_ID",
+    description: "access key ID KKP backs up its user clusters' etcd with (AWS: the identity stack's user_cluster_backups_user_<env>; GCP: an HMAC key of its backups account)",
+    scope: "environment",
+    format: "token",
+  },
+  secretAccessKey: { name: "KKP_USER_CLUSTER_BACKUP_SECRET_ACCESS_KEY", description: "the secret of that key", scope: "environment", format: "token" },
+} satisfies Record<string, Secret>;
 
 /** The Dex client Grafana logs in with, generated like the others; only with `kkp.monitoring`. */
 export const GRAFANA_CLIENT_SECRET: Secret = generatedPassword("KKP_GRAFANA_CLIENT_SECRET", "secret of the Dex client grafana, for the Grafana login");

@@ -43,7 +43,8 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
     shape: index === 0 ? jobs.FIRST_ENVIRONMENT : jobs.laterEnvironment(config.environments[index - 1]),
   };
   const list = environmentJobs(context);
-  const jobSecrets = [...list, jobs.teardown(context)].flatMap((job) => [...(job.sshAgent ? [SECRETS.sshPrivateKey] : []), ...job.steps.flatMap((s) => s.secrets ?? [])]);
+  const teardown = jobs.teardown(context);
+  const jobSecrets = [...list, teardown].flatMap((job) => [...(job.sshAgent ? [SECRETS.sshPrivateKey] : []), ...job.steps.flatMap((s) => s.secrets ?? [])]);
   const cloud = { plan: source.cloud.login(PLAN_IDENTITY), apply: source.cloud.login({ kind: "apply", env: env.name }) };
   const keySecrets = [...cloud.plan.keySecrets, ...cloud.apply.keySecrets];
   const secrets = [...new Map([...jobSecrets, ...keySecrets].map((s) => [s.name, s])).values()];
@@ -65,7 +66,7 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
     secrets,
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },
     jobs: list,
-    teardown: jobs.teardown(context),
+    teardown,
   };
 }
 

@@ -4,7 +4,7 @@
  * later environment's run on its deploy tags, all of them behind the promotion check.
  */
 import { DNS_TARGET_VARIABLES, type DnsTargetService, fluxBranch, MAIN_BRANCH, REPOSITORY_PATHS, stackDir, stackIds } from "../core/names";
-import type { Job, JobId, Step, Trigger } from "../core/pipeline-model";
+import type { Job, JobId, Secret, Step, Trigger } from "../core/pipeline-model";
 import { ETCD_BACKUP_PASSWORD, GRAFANA_CLIENT_SECRET, SECRETS, USER_CLUSTER_BACKUP_SECRETS } from "../core/secrets";
 import type { EnvironmentConfig } from "../../config/settings/resolve";
 import { ALERT_RECEIVERS_SECRET, alertingSecrets } from "../content/alerting";
@@ -287,7 +287,6 @@ export function kubeoneApplyScript(): string {
     'log="$private/log"',
     'trap \'rm -rf "$private"\' EXIT',
     '(umask 077 && printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials")',
-
     `${apply} 2>&1 | tee "$log"`,
     `if grep -q "${KUBEONE_CERTIFICATES_EXPIRING}" "$log"; then`,
     '  echo "The control plane\'s certificates expire within 90 days: renewing them with kubeone apply --force-upgrade." >&2',
@@ -302,6 +301,12 @@ export const KUBEONE_CERTIFICATES_EXPIRING = "control-plane certificates are abo
 export function kkpDeploy(context: JobContext): Job {
   const { source, env } = context;
   const { config } = source;
+  // The files of the Secrets this job writes from CI secrets, as [key in the Secret, CI secret]: KKP's names for the
+  // backup key (pkg/resources: ACCESS_KEY_ID, SECRET_ACCESS_KEY), Alertmanager's for its receivers.
+  const backupKeys: Array<readonly [string, Secret]> = env.userClusterBackupBucket
+    ? [["ACCESS_KEY_ID", USER_CLUSTER_BACKUP_SECRETS.accessKeyId], ["SECRET_ACCESS_KEY", USER_CLUSTER_BACKUP_SECRETS.secretAccessKey]]
+    : [];
+  const alertKeys = config.kkp.alerting ? alertingSecrets(config.kkp.alerting) : [];
   const gateway = gatewayApi(config);
   const installer = `kubermatic-installer deploy --config "$filled/kubermatic.yaml" --helm-values "$filled/values.yaml" --storageclass ${source.cloud.storageClass} --charts-directory "${KKP_CHARTS}" --kubeconfig "$KUBECONFIG"`;
   return deployJob(context, {
@@ -321,27 +326,17 @@ export function kkpDeploy(context: JobContext): Job {
         "Create the secrets KKP needs",
         [
           seedKubeconfigSecret(tunnelled(context)),
-          ...(env.userClusterBackupBucket
-            ? [
-                "# The key the Seed's backup destination names, for KKP's user-cluster etcd backups.",
-                applySecretFromEnv(USER_CLUSTER_BACKUP_SECRET.namespace, USER_CLUSTER_BACKUP_SECRET.name, [
-                  ["ACCESS_KEY_ID", USER_CLUSTER_BACKUP_SECRETS[0]],
-                  ["SECRET_ACCESS_KEY", USER_CLUSTER_BACKUP_SECRETS[1]],
-                ]),
-              ]
+          ...(backupKeys.length > 0
+            ? ["# The key the Seed's backup destination names, for KKP's user-cluster etcd backups.", applySecretFromEnv(USER_CLUSTER_BACKUP_SECRET.namespace, USER_CLUSTER_BACKUP_SECRET.name, backupKeys)]
             : []),
-          ...(config.kkp.alerting
-            ? ["# The alert receivers' credentials, which Alertmanager mounts; its configuration names only their files.", applySecretFromEnv("monitoring", ALERT_RECEIVERS_SECRET, alertingSecrets(config.kkp.alerting))]
+          ...(alertKeys.length > 0
+            ? ["# The alert receivers' credentials, which Alertmanager mounts; its configuration names only their files.", applySecretFromEnv("monitoring", ALERT_RECEIVERS_SECRET, alertKeys)]
             : []),
           ...(config.kkp.monitoring
             ? ["# Grafana's Dex client secret, read by the Grafana Flux delivers.", applySecretFromEnv("monitoring", GRAFANA_OAUTH_SECRET, [["GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET", GRAFANA_CLIENT_SECRET]])]
             : []),
         ].join("\n"),
-        nonEmpty([
-          ...(env.userClusterBackupBucket ? USER_CLUSTER_BACKUP_SECRETS : []),
-          ...(config.kkp.alerting ? alertingSecrets(config.kkp.alerting).map(([, secret]) => secret) : []),
-          ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : []),
-        ]),
+        nonEmpty([...[...backupKeys, ...alertKeys].map(([, secret]) => secret), ...(config.kkp.monitoring ? [GRAFANA_CLIENT_SECRET] : [])]),
       ),
       step(
         "kubermatic-installer deploy",
