@@ -53,32 +53,32 @@ const REGION_ZONE_COUNTS: Readonly<Record<string, number | undefined>> = {
   "cn-northwest-1": undefined,
 };
 
-/** The regions this tool knows, for messages and the JSON schema. */
+/** The regions this tool knows, for suggesting the one a typo meant. */
 export const AWS_REGIONS: readonly string[] = Object.keys(REGION_ZONE_COUNTS);
 
-/** Mistakes in cloud.aws.region and cloud.aws.availabilityZones, as configuration issues below `cloud`. */
+/** Mistakes in cloud.aws.region and cloud.aws.availabilityZones, as configuration issues below `cloud.aws`. */
 export function awsRegionIssues(settings: { readonly region: string; readonly availabilityZones?: readonly string[] }): Array<{ path: (string | number)[]; message: string }> {
   const { region, availabilityZones: zones } = settings;
   const known = Object.hasOwn(REGION_ZONE_COUNTS, region);
   const issues: Array<{ path: (string | number)[]; message: string }> = [];
   if (!known && !zones) {
     issues.push({
-      path: ["aws", "region"],
+      path: ["region"],
       message: `is not an AWS region this tool knows${didYouMean(region, AWS_REGIONS)}; a region opened after 2026-12-02, when its table was read, works once cloud.aws.availabilityZones lists its zones (aws ec2 describe-availability-zones --region ${region})`,
     });
   }
   const seen = new Set<string>();
   zones?.forEach((zone, index) => {
     if (!(zone.startsWith(region) && /^[a-z]$/.test(zone.slice(region.length)))) {
-      issues.push({ path: ["aws", "availabilityZones", index], message: `is not a zone of region ${region}; its zones are named ${region}a, ${region}b, ... (aws ec2 describe-availability-zones --region ${region})` });
+      issues.push({ path: ["availabilityZones", index], message: `is not a zone of region ${region}; its zones are named ${region}a, ${region}b, ... (aws ec2 describe-availability-zones --region ${region})` });
     } else if (seen.has(zone)) {
-      issues.push({ path: ["aws", "availabilityZones", index], message: `lists ${zone} twice; each zone gets one subnet of each kind` });
+      issues.push({ path: ["availabilityZones", index], message: `lists ${zone} twice; each zone gets one subnet of each kind` });
     }
     seen.add(zone);
   });
   const count = REGION_ZONE_COUNTS[region];
   if (zones && count !== undefined && zones.length > count) {
-    issues.push({ path: ["aws", "availabilityZones"], message: `lists ${zones.length} zones, but region ${region} has ${count}; list at most ${count}` });
+    issues.push({ path: ["availabilityZones"], message: `lists ${zones.length} zones, but region ${region} has ${count}; list at most ${count}` });
   }
   return issues;
 }

@@ -77,7 +77,7 @@ export const awsCloudSchema = z
           .describe("Tags added to every AWS resource (provider default_tags). @default {}"),
       })
       .superRefine((aws, ctx) => {
-        for (const issue of awsRegionIssues(aws)) ctx.addIssue({ code: "custom", path: issue.path.slice(1), message: issue.message });
+        for (const issue of awsRegionIssues(aws)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
       })
       .refine((aws) => !(aws.availabilityZones && aws.vpc.existing), {
         path: ["availabilityZones"],
