@@ -19,13 +19,10 @@ manifest="${KUBEONE_MANIFEST:-kubeone/kubeone.yaml}"
 clusters_timeout="${KKP_CLUSTERS_TIMEOUT:-45m}"
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&"${1:-2}"
+  exit "${2:-2}"
 }
-if [[ "$phase" == --help || "$phase" == -h ]]; then
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
-  exit 0
-fi
+[[ "$phase" == --help || "$phase" == -h ]] && usage 1 0
 [[ -n "$env" ]] || usage
 
 case "$phase" in
@@ -84,10 +81,10 @@ case "$phase" in
     for dir in "$dns" "$cluster"; do
       [[ -f "$dir/cdk.tf.json" ]] || { echo "error: $dir/cdk.tf.json not found; run 'npx cdktf synth' first" >&2; exit 2; }
     done
-    terraform -chdir="$dns" init -input=false -lock-timeout=5m
-    terraform -chdir="$dns" destroy -input=false -lock-timeout=5m -auto-approve
-    terraform -chdir="$cluster" init -input=false -lock-timeout=5m
-    terraform -chdir="$cluster" destroy -input=false -lock-timeout=5m -auto-approve
+    for dir in "$dns" "$cluster"; do
+      terraform -chdir="$dir" init -input=false -lock-timeout=5m
+      terraform -chdir="$dir" destroy -input=false -lock-timeout=5m -auto-approve
+    done
     echo "$env is torn down; its state files remain in the state backend, so deploying it again starts from them"
     ;;
 
