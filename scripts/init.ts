@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { EXAMPLE_CONFIG, PROJECT_ROOT } from "../config/load";
+import { exitWithUsageIfAsked } from "./cli";
 
 // The tests write elsewhere (KKP_INIT_TARGET); the schema line is right for kkp.yaml at the repository root.
 const TARGET = process.env.KKP_INIT_TARGET ?? path.join(PROJECT_ROOT, "kkp.yaml");
@@ -17,10 +18,7 @@ const examples = () => readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith(".yaml
 const USAGE = `usage: npm run init [-- <example>], with <example> one of: ${examples().join(", ")} (default: the embedded example, AWS and GitHub)`;
 
 function main(args: string[]): number {
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  exitWithUsageIfAsked(USAGE, args);
   if (args.length > 1 || (args[0] !== undefined && !examples().includes(args[0]))) {
     process.stderr.write(`unknown example ${args.join(" ")}\n${USAGE}\n`);
     return 2;
