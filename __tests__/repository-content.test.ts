@@ -314,6 +314,13 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
     const envNames = Object.values<string>(addon.params).map((value) => value.replace(/^env:/, ""));
     expect(envNames.sort()).toEqual([...(kubeoneStep.secrets ?? []).map((s) => s.name).filter((n) => n !== "KUBEONE_CREDENTIALS"), ...Object.keys(kubeoneApply.env ?? {})].sort());
     expect(Object.keys(kubeoneApply.env ?? {})).toEqual(["KKP_ETCD_BACKUP_REPOSITORY", "KKP_ETCD_BACKUP_REGION"]);
+    // Right after the apply, the encryption key joins the backups, with the same repository, password and key.
+    const steps = kubeoneApply.steps.map((s) => s.name);
+    expect(steps[steps.indexOf("kubeone apply") + 1]).toBe("Keep the encryption key with the backups");
+    const keyStep = stepOf(kubeoneApply, "Keep the encryption key with the backups");
+    expect(keyStep.run).toContain('bash scripts/keep-encryption-key.sh tf.json "$credentials"');
+    expect((keyStep.secrets ?? []).map((s) => s.name)).toEqual(["KUBEONE_CREDENTIALS", "KKP_ETCD_BACKUP_PASSWORD"]);
+    expect(kubeoneApply.tools).toContain("restic");
 
     // Nothing else carries a placeholder Flux or the installer would have to fill.
     const others = yamlFiles(files).filter(([file]) => file !== WORKFLOW_PATH && !file.startsWith("kubermatic/") && !file.endsWith("/preset.yaml"));
@@ -334,6 +341,14 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
 
   test("matches the reviewed snapshot, file by file", () => {
     for (const [file, content] of files) if (file !== WORKFLOW_PATH) expect(content).toMatchSnapshot(file);
+  });
+});
+
+describe("the encryption key beside the etcd backups", () => {
+  test("without etcd backups kubeone-apply keeps no encryption key and installs no restic", () => {
+    const job = jobOf(configFrom((c) => (c.etcdBackups = { enabled: false })), "kubeone-apply");
+    expect(job.steps.map((s) => s.name)).not.toContain("Keep the encryption key with the backups");
+    expect(job.tools).not.toContain("restic");
   });
 });
 

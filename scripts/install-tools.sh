@@ -2,7 +2,7 @@
 # Installs pinned command-line tools below a directory (default ~/.kkp-tools) that CI caches by version:
 # binaries in bin/, the KKP release (installer and its Helm charts) in kubermatic/.
 #
-#   scripts/install-tools.sh [--dir DIR] [terraform=1.11.4] kubeone=1.11.2 kubermatic-installer=v2.28.3 kubectl=v1.32.9 helm=v3.17.3 flux=2.6.4
+#   scripts/install-tools.sh [--dir DIR] [terraform=1.11.4] kubeone=1.11.2 kubermatic-installer=v2.28.3 kubectl=v1.32.9 helm=v3.17.3 flux=2.6.4 restic=0.19.1
 #
 # A tool already present at the wanted version (a cache hit) is not downloaded again. Downloads are checked
 # against the checksums their publishers release next to them (KKP publishes none at the time of writing; its
@@ -88,6 +88,16 @@ for spec in "$@"; do
       v="${version#v}"
       from_zip kubeone "https://github.com/kubermatic/kubeone/releases/download/v${v}/kubeone_${v}_${os}_${arch}.zip" \
         "https://github.com/kubermatic/kubeone/releases/download/v${v}/kubeone_${v}_checksums.txt"
+      ;;
+    restic)
+      # The restic of KubeOne's backups addon, for the encryption configuration kept beside the etcd backups.
+      v="${version#v}"
+      archive="restic_${v}_${os}_${arch}.bz2"
+      fetch "https://github.com/restic/restic/releases/download/v${v}/${archive}" "$work/$archive"
+      fetch "https://github.com/restic/restic/releases/download/v${v}/SHA256SUMS" "$work/restic.sums"
+      verify "$work/$archive" "$work/restic.sums"
+      bunzip2 -c "$work/$archive" >"$work/restic"
+      install -m 0755 "$work/restic" "$dir/restic"
       ;;
     kubermatic-installer)
       v="v${version#v}"

@@ -46,6 +46,9 @@ export function kubeoneManifest(config: KkpConfig, cloud: CloudContent): Manifes
 }
 
 /** What kubeone-apply exports for the backups addon's repository (per environment, so not in this shared manifest). */
+/** The restic of KubeOne 1.14.2's backups-restic addon (its uploader image, pkg/templates/images), which the pipeline uses on the same repository. */
+export const RESTIC_VERSION = "0.19.1";
+
 export const ETCD_BACKUP_VARIABLES = { repository: "KKP_ETCD_BACKUP_REPOSITORY", region: "KKP_ETCD_BACKUP_REGION" } as const;
 
 /**

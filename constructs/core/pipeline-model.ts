@@ -52,7 +52,7 @@ export type ChangeSet = "infrastructure" | "kubeone" | "kubermatic";
 export const CHANGE_SETS: readonly ChangeSet[] = ["infrastructure", "kubeone", "kubermatic"];
 
 /** Command-line tools a job needs besides the runner's own (git, curl, jq, the GitHub/GitLab CLIs). */
-export type Tool = "node" | "terraform" | "kubeone" | "kubermatic-installer" | "kubectl" | "helm" | "flux";
+export type Tool = "node" | "terraform" | "kubeone" | "kubermatic-installer" | "kubectl" | "helm" | "flux" | "restic";
 
 export interface ToolVersions {
   readonly terraform: string;
@@ -62,6 +62,8 @@ export interface ToolVersions {
   readonly kubectl: string;
   readonly helm: string;
   readonly flux: string;
+  /** restic, for the encryption configuration kept beside the etcd backups. */
+  readonly restic: string;
 }
 
 /** A third-party action (GitHub Actions `uses:`), pinned to the commit of the release named beside it. */

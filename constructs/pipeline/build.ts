@@ -10,6 +10,7 @@ import { PLAN_IDENTITY, type Job, type Pipeline } from "../core/pipeline-model";
 import { SECRETS } from "../core/secrets";
 import * as jobs from "./jobs";
 import type { PipelineSource } from "./targets";
+import { RESTIC_VERSION } from "../content/kubeone";
 
 export type { PipelineSource };
 
@@ -61,7 +62,7 @@ export function buildPipeline(source: PipelineSource, index = 0): Pipeline {
     environment: env.name,
     ...(index > 0 ? { deployTag: { pattern: deployTagPattern(env.name), commit: { job: "promotion-check", output: "sha" } } } : {}),
     runner: config.pipeline.runner,
-    tools: config.pipeline.tools,
+    tools: { ...config.pipeline.tools, restic: RESTIC_VERSION },
     cloud,
     secrets,
     env: { KKP_CONFIG: configFile, CHECKPOINT_DISABLE: "1" },

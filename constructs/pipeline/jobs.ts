@@ -256,8 +256,8 @@ export function kubeoneApply(context: JobContext): Job {
     needs: ["terraform-kkp-validate"],
     after: ["terraform-apply"],
     onlyIfChanged: ["infrastructure", "kubeone"],
-    // kubectl for the upgrade guard, which reads the running API server's version.
-    tools: ["node", "terraform", "kubeone", "kubectl"],
+    // kubectl for the upgrade guard, which reads the running API server's version; restic keeps the encryption key.
+    tools: ["node", "terraform", "kubeone", "kubectl", ...(backups ? (["restic"] as const) : [])],
     sshAgent: true,
     steps: [
       synth,
@@ -269,6 +269,10 @@ export function kubeoneApply(context: JobContext): Job {
       ),
       // The backups addon reads its password and repository from the environment (its `env:` parameters).
       step("kubeone apply", kubeoneApplyScript(), backups ? [SECRETS.kubeoneCredentials, ETCD_BACKUP_PASSWORD] : [SECRETS.kubeoneCredentials]),
+      // The addon backs up etcd and the CAs, not the key etcd's Secrets are encrypted with: kept beside them.
+      ...(backups
+        ? [step("Keep the encryption key with the backups", [...credentialsFile(), `bash scripts/keep-encryption-key.sh tf.json "$credentials"`].join("\n"), [SECRETS.kubeoneCredentials, ETCD_BACKUP_PASSWORD])]
+        : []),
       ...closeSteps(context),
     ],
   });
@@ -282,17 +286,24 @@ export function kubeoneApply(context: JobContext): Job {
 export function kubeoneApplyScript(): string {
   const apply = `kubeone apply --manifest ${REPOSITORY_PATHS.kubeoneManifest} --tfjson tf.json --credentials "$credentials" --auto-approve`;
   return [
-    'private="$(mktemp -d)"',
-    'credentials="$private/credentials"',
+    ...credentialsFile(),
     'log="$private/log"',
-    'trap \'rm -rf "$private"\' EXIT',
-    '(umask 077 && printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials")',
     `${apply} 2>&1 | tee "$log"`,
     `if grep -q "${KUBEONE_CERTIFICATES_EXPIRING}" "$log"; then`,
     '  echo "The control plane\'s certificates expire within 90 days: renewing them with kubeone apply --force-upgrade." >&2',
     `  ${apply} --force-upgrade`,
     "fi",
   ].join("\n");
+}
+
+/** KUBEONE_CREDENTIALS written to `$credentials`, in a directory only this user reads, removed when the step ends. */
+function credentialsFile(): string[] {
+  return [
+    'private="$(mktemp -d)"',
+    'credentials="$private/credentials"',
+    'trap \'rm -rf "$private"\' EXIT',
+    '(umask 077 && printf \'%s\\n\' "$KUBEONE_CREDENTIALS" > "$credentials")',
+  ];
 }
 
 /** What KubeOne 1.14 logs (sic) when the control plane's certificates expire within 90 days. */

@@ -40,6 +40,7 @@ export function installSpecs(versions: ToolVersions, tools: readonly Tool[], wit
     kubectl: versions.kubectl,
     helm: versions.helm,
     flux: versions.flux,
+    restic: versions.restic,
   };
   return tools.filter((t) => pinned[t] !== undefined).map((t) => `${t}=${pinned[t]}`);
 }
@@ -71,6 +72,7 @@ export function toolsScript(pipeline: Pipeline, job: Pick<Job, "tools" | "cloudL
     ...(binaries.length > 0
       ? [
           "command -v unzip > /dev/null || (apt-get update -qq && apt-get install -y -qq unzip > /dev/null)",
+          ...(tools.includes("restic") ? ["command -v bunzip2 > /dev/null || (apt-get update -qq && apt-get install -y -qq bzip2 > /dev/null)"] : []),
           `bash scripts/install-tools.sh --dir "${toolsDir}" ${binaries.join(" ")}`,
           `ln -sfn "${toolsDir}" "$HOME/${TOOLS_HOME}"`,
           `export PATH="$HOME/${TOOLS_HOME}/bin:$PATH"`,
