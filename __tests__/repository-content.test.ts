@@ -2,6 +2,7 @@
  * The repository content the pipeline and Flux read: the KubeOne manifest, KKP's installer
  * input per environment and the Flux tree per environment, for the AWS and the GCP example.
  */
+import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -50,6 +51,13 @@ const yamlFiles = (files: ReadonlyMap<string, string>) => [...files].filter(([fi
 const objectsOf = (content: string) => parseAllDocuments(content).map((doc) => doc.toJS()).filter((o) => o !== null);
 const jobOf = (config: KkpConfig, id: string): Job => pipelineOf(installationOf({ config, configFile: "kkp.yaml" })).jobs.find((job) => job.id === id)!;
 const stepOf = (job: Job, name: string) => job.steps.find((step) => step.name === name)!;
+
+/** Where Prometheus' PromQL grammar (its web UI's parser) finds an error in `expr`, as `<offset>: <text>`. */
+function promqlErrors(expr: string): string[] {
+  const errors: string[] = [];
+  promqlParser.parse(expr).iterate({ enter: (node) => void (node.type.isError && errors.push(`${node.from}: ${expr.slice(node.from, node.to + 10)}`)) });
+  return errors;
+}
 
 function writeTree(files: ReadonlyMap<string, string>): string {
   const dir = testDir("kkp-content-");
@@ -186,6 +194,14 @@ describe.each(examples)("repository content of %s", (_, config, configFile) => {
       const backupRules = stack.spec.values.additionalPrometheusRulesMap?.["kkp-etcd-backups"]?.groups[0].rules ?? [];
       expect(backupRules.map((r: any) => r.alert)).toEqual(env.etcdBackupBucket ? ["KKPMasterEtcdBackupStale", "KKPMasterEtcdBackupNeverSucceeded"] : []);
       for (const rule of backupRules) expect(rule.expr).toContain('kube_cronjob_status_last_successful_time{namespace="kube-system",cronjob="etcd-s3-backup"}');
+      // kubeadm's certificates warn 30 days ahead, read off the API server's client-certificate histogram.
+      const certificateRules = stack.spec.values.additionalPrometheusRulesMap["kkp-control-plane-certificates"].groups[0].rules;
+      expect(certificateRules.map((r: any) => r.alert)).toEqual(["KKPControlPlaneCertificatesExpiring"]);
+      expect(certificateRules[0].expr).toContain('rate(apiserver_client_certificate_expiration_seconds_bucket{job="apiserver"}[5m]))) < 2592000');
+      // Every rule is PromQL that Prometheus' own grammar parses without an error node.
+      for (const group of Object.values<any>(stack.spec.values.additionalPrometheusRulesMap).flatMap((map) => map.groups)) {
+        for (const rule of group.rules) expect({ alert: rule.alert, errors: promqlErrors(rule.expr) }).toEqual({ alert: rule.alert, errors: [] });
+      }
       // Grafana through KKP's Gateway: an HTTPRoute for its host, from a namespace the Gateway admits; no Ingress.
       expect(stack.spec.values.grafana.ingress).toEqual({ enabled: false });
       expect(stack.spec.values.grafana.route.main).toEqual({ enabled: true, hostnames: [`grafana.${env.domain}`], parentRefs: [{ name: "kubermatic", namespace: "kubermatic" }] });

@@ -327,7 +327,10 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
     kubeProxy: { enabled: false },
     defaultRules: { rules: { kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false } },
     // Rendered by the chart, after it installed the PrometheusRule CRD (a rule object beside the release would not be).
-    ...(env.etcdBackupBucket ? { additionalPrometheusRulesMap: { "kkp-etcd-backups": { groups: [etcdBackupAlerts()] } } } : {}),
+    additionalPrometheusRulesMap: {
+      [CERTIFICATE_RULES]: { groups: [certificateAlerts()] },
+      ...(env.etcdBackupBucket ? { "kkp-etcd-backups": { groups: [etcdBackupAlerts()] } } : {}),
+    },
     prometheus: {
       prometheusSpec: {
         retention: "15d",
@@ -364,6 +367,41 @@ function kubePrometheusStack(config: KkpConfig, env: EnvironmentConfig): Manifes
         : {}),
     },
   });
+}
+
+const CERTIFICATE_RULES = "kkp-control-plane-certificates";
+/** Days before expiry the warning starts: after kubeone-apply's renewal window (90 days), before kubelets rotate theirs (past 70-90% of a year). */
+export const CERTIFICATE_WARNING_DAYS = 30;
+
+/**
+ * kubeadm issues the control plane's certificates together, for a year: the API server's, and the client certificates
+ * of the controller-manager, the scheduler and the admin kubeconfig. kubeone-apply renews them when it runs within 90
+ * days of their expiry; on a cluster no change reaches, this warns 30 days ahead. The API server records the expiry
+ * of every client certificate presented to it (the chart's KubeClientCertificateExpiration rule reads the same
+ * histogram, but warns 7 days ahead); kubelets rotate theirs before 30 days are left, so only kubeadm's set it off.
+ */
+function certificateAlerts(): Record<string, unknown> {
+  const job = `{job="apiserver"}`;
+  return {
+    name: CERTIFICATE_RULES,
+    rules: [
+      {
+        alert: "KKPControlPlaneCertificatesExpiring",
+        expr: [
+          `histogram_quantile(0.01, sum without (namespace, service, endpoint) (rate(apiserver_client_certificate_expiration_seconds_bucket${job}[5m]))) < ${CERTIFICATE_WARNING_DAYS * 86400}`,
+          "and",
+          `on (job, cluster, instance) apiserver_client_certificate_expiration_seconds_count${job} > 0`,
+        ].join("\n"),
+        for: "1h",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: `The KKP master's control-plane certificates expire within ${CERTIFICATE_WARNING_DAYS} days`,
+          description:
+            "A client certificate kubeadm issued (controller-manager, scheduler or admin) expires in {{ $value | humanizeDuration }}; the control plane's serving certificates expire with it. Run the pipeline on main, whose kubeone-apply renews them, or `kubeone certificates renew`.",
+        },
+      },
+    ],
+  };
 }
 
 /** The CronJob KubeOne 1.14's backups-restic addon runs every 30 minutes (addons/backups-restic). */
